@@ -80,7 +80,8 @@ _UNION2_CODES: dict[str, int] = {v: k for k, v in _UNION2_NAMES.items()}
 
 
 def _snake(camel: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", camel).lower()
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", camel)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
 
 
 @dataclass(frozen=True)
