@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from .errors import (CalibrationError, ConversionError, EdgeQuantError, ModelFormatError,
                      UnsupportedOpError)
+from .interpreter import Interpreter, Runner, run
 from .ir import Model, Operator, QuantParams, SignatureDef, Subgraph, Tensor
 from .tflite_io import load, save, to_bytes
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "CalibrationError", "ConversionError", "EdgeQuantError", "Model", "ModelFormatError",
-    "Operator", "QuantParams", "SignatureDef", "Subgraph", "Tensor", "UnsupportedOpError",
-    "load", "save", "to_bytes",
+    "CalibrationError", "ConversionError", "EdgeQuantError", "Interpreter", "Model",
+    "ModelFormatError", "Operator", "QuantParams", "Runner", "SignatureDef", "Subgraph", "Tensor",
+    "UnsupportedOpError", "load", "run", "save", "to_bytes",
 ]

@@ -218,3 +218,209 @@ def run(model: Model | str | bytes, inputs: Any, *, return_intermediates: bool =
     outs = runner.run_subgraph(sg, arrays, keep)
     by_tensor = {t: keep[id(t)] for t in sg.all_tensors() if id(t) in keep}
     return outs, by_tensor
+
+
+# ===================================================================== tf.lite API ===========
+_DTYPE_CLASS = {np.dtype(t): t for t in (np.float32, np.float16, np.float64, np.int8, np.uint8,
+                                         np.int16, np.uint16, np.int32, np.uint32, np.int64,
+                                         np.uint64, np.bool_, np.complex64, np.complex128)}
+
+
+def _details(t: Tensor, index: int, shape: Sequence[int] | None = None) -> dict[str, Any]:
+    """One entry of get_input_details()/get_tensor_details(), keyed as tf.lite does."""
+    q = t.quantization
+    scales = np.zeros(0, np.float32) if q is None or q.scale is None else q.scale.astype(np.float32)
+    zps = np.zeros(0, np.int32) if q is None or q.zero_point is None else \
+        q.zero_point.astype(np.int32)
+    npdt = t.np_dtype
+    sig = t.shape_signature if t.shape_signature is not None else t.shape
+    return {
+        "name": t.name,
+        "index": index,
+        "shape": np.array(shape if shape is not None else t.shape, dtype=np.int32),
+        "shape_signature": np.array(sig, dtype=np.int32),
+        "dtype": _DTYPE_CLASS.get(npdt, np.object_) if npdt is not None else np.object_,
+        "quantization": t.qparams,
+        "quantization_parameters": {"scales": scales, "zero_points": zps,
+                                    "quantized_dimension": 0 if q is None
+                                    else int(q.quantized_dimension)},
+        "sparsity_parameters": {} if t.sparsity is None else dict(t.sparsity),
+    }
+
+
+class Interpreter:
+    """A drop-in for ``tf.lite.Interpreter`` running edgequant's NumPy kernels.
+
+    ``kernel_profile`` picks the integer rounding rules: 'reference' (LiteRT BUILTIN_REF, the
+    default) or 'xnnpack'. Delegates, thread counts and op-resolver types are accepted for
+    compatibility and ignored.
+    """
+
+    def __init__(self, model_path: str | None = None, model_content: bytes | None = None,
+                 experimental_delegates: Any = None, num_threads: int | None = None,
+                 experimental_op_resolver_type: Any = None,
+                 experimental_preserve_all_tensors: bool = False,
+                 kernel_profile: str = "reference", **_: Any):
+        if (model_path is None) == (model_content is None):
+            raise ValueError("pass exactly one of model_path or model_content")
+        self._model = load(model_path if model_path is not None else model_content)
+        self._runner = Runner(self._model, profile=kernel_profile)
+        self._sg = self._model.main
+        self._tensors = list(self._sg.all_tensors())
+        self._index = {id(t): i for i, t in enumerate(self._tensors)}
+        self._shapes: dict[int, tuple[int, ...]] = {
+            self._index[id(t)]: tuple(t.shape) for t in self._sg.inputs}
+        self._values: dict[int, np.ndarray] = {}
+        self._allocated = False
+
+    # -- details -----------------------------------------------------------------------------
+    def get_input_details(self) -> list[dict[str, Any]]:
+        return [_details(t, self._index[id(t)], self._shapes[self._index[id(t)]])
+                for t in self._sg.inputs]
+
+    def get_output_details(self) -> list[dict[str, Any]]:
+        out = []
+        for t in self._sg.outputs:
+            i = self._index[id(t)]
+            v = self._values.get(i)
+            out.append(_details(t, i, None if v is None else v.shape))
+        return out
+
+    def get_tensor_details(self) -> list[dict[str, Any]]:
+        return [_details(t, i, None if self._values.get(i) is None else self._values[i].shape)
+                for i, t in enumerate(self._tensors)]
+
+    def get_signature_list(self) -> dict[str, dict[str, list[str]]]:
+        return {s.key: {"inputs": list(s.inputs), "outputs": list(s.outputs)}
+                for s in self._model.signature_defs}
+
+    # -- set up ------------------------------------------------------------------------------
+    def _input_position(self, index: int) -> Tensor:
+        for t in self._sg.inputs:
+            if self._index[id(t)] == index:
+                return t
+        raise ValueError(f"tensor {index} is not an input of the model; inputs are "
+                         f"{[self._index[id(t)] for t in self._sg.inputs]}")
+
+    def resize_tensor_input(self, input_index: int, tensor_size: Sequence[int],
+                            strict: bool = False) -> None:
+        t = self._input_position(input_index)
+        new = tuple(int(d) for d in tensor_size)
+        sig = t.shape_signature if t.shape_signature is not None else t.shape
+        if len(new) != len(sig) and strict:
+            raise ValueError(f"input {t.name!r}: rank {len(new)} does not match the model's "
+                             f"{len(sig)}")
+        if strict and any(s != -1 and s != n for s, n in zip(sig, new)):
+            raise ValueError(f"input {t.name!r}: only dimensions that are -1 in the shape "
+                             f"signature {list(sig)} can be resized (strict); got {list(new)}")
+        self._shapes[input_index] = new
+        self._allocated = False
+
+    def allocate_tensors(self) -> None:
+        for t in self._sg.inputs:
+            i = self._index[id(t)]
+            shape = self._shapes[i]
+            if any(d < 0 for d in shape):
+                raise ValueError(f"input {t.name!r} has unknown dimensions {list(shape)}; call "
+                                 "resize_tensor_input first")
+            self._values[i] = np.zeros(shape, dtype=t.np_dtype)
+        self._allocated = True
+
+    def _check_allocated(self) -> None:
+        if not self._allocated:
+            raise RuntimeError("call allocate_tensors() first")
+
+    def set_tensor(self, tensor_index: int, value: Any) -> None:
+        self._check_allocated()
+        t = self._input_position(tensor_index)
+        value = np.asarray(value)
+        want = t.np_dtype
+        if value.dtype != want:
+            raise ValueError(f"Cannot set tensor: got value of type {value.dtype} but expected "
+                             f"type {want} for input {tensor_index}, name: {t.name}")
+        shape = self._shapes[tensor_index]
+        if value.shape != tuple(shape):
+            raise ValueError(f"Cannot set tensor: dimension mismatch; got shape "
+                             f"{list(value.shape)} but expected {list(shape)} for input "
+                             f"{tensor_index}, name: {t.name} (use resize_tensor_input to "
+                             "change it)")
+        self._values[tensor_index] = value.copy()
+
+    def tensor(self, tensor_index: int) -> Callable[[], np.ndarray]:
+        """Like tf.lite: a function returning a live view of the tensor's buffer."""
+        self._check_allocated()
+        return lambda: self._value(tensor_index)
+
+    def _value(self, index: int) -> np.ndarray:
+        if not 0 <= index < len(self._tensors):
+            raise ValueError(f"tensor index {index} out of range (0..{len(self._tensors) - 1})")
+        if index in self._values:
+            return self._values[index]
+        t = self._tensors[index]
+        if t.data is not None:
+            return t.data
+        raise ValueError(f"tensor {index} ({t.name!r}) has no value yet; call invoke()")
+
+    def get_tensor(self, tensor_index: int, subgraph_index: int = 0) -> np.ndarray:
+        self._check_allocated()
+        return np.array(self._value(tensor_index), copy=True)
+
+    def invoke(self) -> None:
+        self._check_allocated()
+        inputs = [self._values[self._index[id(t)]] for t in self._sg.inputs]
+        keep: dict[int, np.ndarray] = {}
+        outs = self._runner.run_subgraph(self._sg, inputs, keep)
+        for tid, v in keep.items():
+            i = self._index.get(tid)
+            if i is not None and self._tensors[i].data is None:
+                self._values[i] = np.asarray(v)
+        for t, v in zip(self._sg.outputs, outs):
+            self._values[self._index[id(t)]] = np.asarray(v)
+
+    def get_signature_runner(self, signature_key: str | None = None) -> "SignatureRunner":
+        sigs = self._model.signature_defs
+        if not sigs:
+            raise ValueError("the model has no signatures")
+        if signature_key is None:
+            if len(sigs) > 1:
+                raise ValueError(f"the model has {len(sigs)} signatures; name one of "
+                                 f"{[s.key for s in sigs]}")
+            return SignatureRunner(self._runner, sigs[0])
+        for s in sigs:
+            if s.key == signature_key:
+                return SignatureRunner(self._runner, s)
+        raise ValueError(f"no signature {signature_key!r}; the model has {[s.key for s in sigs]}")
+
+
+class SignatureRunner:
+    """``interpreter.get_signature_runner()``: call with keyword inputs, get a dict back."""
+
+    def __init__(self, runner: Runner, sig: Any):
+        self._runner = runner
+        self._sig = sig
+
+    def get_input_details(self) -> dict[str, dict[str, Any]]:
+        return {k: _details(t, i) for i, (k, t) in enumerate(self._sig.inputs.items())}
+
+    def get_output_details(self) -> dict[str, dict[str, Any]]:
+        return {k: _details(t, i) for i, (k, t) in enumerate(self._sig.outputs.items())}
+
+    def __call__(self, **kwargs: Any) -> dict[str, np.ndarray]:
+        sg = self._sig.subgraph
+        missing = set(self._sig.inputs) - set(kwargs)
+        unknown = set(kwargs) - set(self._sig.inputs)
+        if missing or unknown:
+            raise ValueError(f"signature {self._sig.key!r} takes inputs "
+                             f"{sorted(self._sig.inputs)}; missing {sorted(missing)}, "
+                             f"unknown {sorted(unknown)}")
+        by_tensor = {id(self._sig.inputs[k]): np.asarray(v) for k, v in kwargs.items()}
+        arrays = []
+        for t in sg.inputs:
+            if id(t) not in by_tensor:
+                raise ValueError(f"subgraph input {t.name!r} is not in signature "
+                                 f"{self._sig.key!r}")
+            check_input(t, by_tensor[id(t)], "input")
+            arrays.append(by_tensor[id(t)])
+        keep: dict[int, np.ndarray] = {}
+        self._runner.run_subgraph(sg, arrays, keep)
+        return {k: keep[id(t)] for k, t in self._sig.outputs.items()}
