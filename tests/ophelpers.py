@@ -9,10 +9,20 @@ import numpy as np
 
 from edgequant import schema
 from edgequant.interpreter import Runner
-from edgequant.ir import Model, Operator, Subgraph, Tensor
+from edgequant.ir import Model, Operator, QuantParams, Subgraph, Tensor
 from edgequant.ops._base import Const, Example
 from edgequant.tflite_io import to_bytes
 from edgequant import dtypes
+
+
+def qparams(spec: tuple) -> QuantParams:
+    if len(spec) == 3:
+        scales, zps, axis = spec
+        return QuantParams(scale=np.asarray(scales, np.float32).ravel(),
+                           zero_point=np.asarray(zps, np.int64).ravel(),
+                           quantized_dimension=int(axis))
+    scale, zp = spec
+    return QuantParams(scale=np.array([scale], np.float32), zero_point=np.array([zp], np.int64))
 
 
 def build(mod: ModuleType, ex: Example) -> tuple[Model, list[np.ndarray]]:
@@ -38,6 +48,10 @@ def build(mod: ModuleType, ex: Example) -> tuple[Model, list[np.ndarray]]:
     outputs = [Tensor(name=f"out{i}", shape=(), dtype=d) for i, d in enumerate(out_dtypes)]
     sg.tensors += outputs
     sg.outputs = list(outputs)
+    for key, spec in ex.quant.items():
+        target = inputs[int(key[2:])] if key.startswith("in") else outputs[int(key[3:])]
+        assert target is not None, f"{key} is an omitted input"
+        target.quantization = qparams(spec)
     opts_name = getattr(mod, "OPTIONS", None)
     options: dict[str, Any] = {}
     if opts_name:

@@ -1,7 +1,7 @@
 """Op kernels: one module per TFLite builtin, found by scanning this package.
 
 A module whose name does not start with an underscore and that defines ``OP`` registers
-itself; private helper modules (``_base``, ``_binary``, ...) hold code several ops share.
+itself; private helper modules (``_base``, ``_elementwise``, ...) hold code several ops share.
 See ``_base`` for what an op file defines.
 """
 

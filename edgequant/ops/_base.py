@@ -89,9 +89,11 @@ class Example:
     num_outputs: int = 1
     rtol: float = 1e-5
     atol: float = 1e-6
-    # Extra subgraphs for control flow examples: callables building Subgraphs are
-    # attached by the op file itself when it needs them.
+    # Extra subgraphs (control flow): appended after the main subgraph, in this order.
     subgraphs: list[Any] = field(default_factory=list)
+    # Quantization of the op's tensors, keyed 'in<i>' / 'out<i>': (scale, zero_point) for
+    # per-tensor, or (scales, zero_points, axis) for per-axis parameters.
+    quant: dict[str, tuple] = field(default_factory=dict)
 
 
 ExampleLike = Union[Example, Callable[[np.random.Generator], Example]]

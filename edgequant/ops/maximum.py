@@ -1,0 +1,37 @@
+"""MAXIMUM: elementwise maximum with broadcasting (tflite/kernels/maximum_minimum.cc).
+
+float32, float16, int32, int64, and int8/uint8/int16 (compared as stored integers). NaN is not
+propagated symmetrically: the kernel is `a > b ? a : b`, so a NaN in the first input
+gives the second input's value, a NaN in the second gives NaN."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import Example, OpContext, randn
+from ._elementwise import MINMAX_TYPES, binary, maximum, minmax_version
+
+OP = "MAXIMUM"
+OPTIONS = "MaximumMinimumOptions"
+
+
+def run_float(ctx: OpContext, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return binary(ctx, a, b, maximum, MINMAX_TYPES)
+
+
+def version(op) -> int:
+    return minmax_version(op)
+
+
+EXAMPLES = [
+    lambda rng: Example([randn(rng, 1, 4, 4, 3).astype(np.float16),
+                         randn(rng, 1, 4, 4, 3).astype(np.float16)], {}, "float16"),
+    lambda rng: Example([randn(rng, 2, 1, 5), randn(rng, 3, 1)], {}, "two-sided broadcast"),
+    lambda rng: Example([randn(rng, 2, 1, 3, 1, 2), randn(rng, 4, 1, 1, 1)], {}, "5-D broadcast"),
+    lambda rng: Example([np.array([np.nan, 1, np.nan, -np.inf], np.float32),
+                         np.array([2, np.nan, np.nan, 0], np.float32)], {}, "NaN order"),
+    lambda rng: Example([rng.integers(-100, 100, (3, 4)).astype(np.int32),
+                         rng.integers(-100, 100, (4,)).astype(np.int32)], {}, "int32"),
+    lambda rng: Example([rng.integers(-2**40, 2**40, (2, 3)).astype(np.int64),
+                         rng.integers(-2**40, 2**40, (2, 1)).astype(np.int64)], {}, "int64"),
+]
