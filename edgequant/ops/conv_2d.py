@@ -1,6 +1,6 @@
 """CONV_2D: 2-D convolution, NHWC input, [O, KH, KW, I] filter (tflite/kernels/conv.cc).
 
-Float path: im2col + one float32 GEMM (BLAS), bias, fused activation. Grouped convolution
+Float path: im2col + one float32 GEMM (BLAS), bias, fused activation as a clamp. Grouped convolution
 (input channels = groups x filter channels) runs one GEMM per group, as conv.cc allows.
 """
 
@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Const, Example, OpContext, fused_activation, randn
+from ._base import Const, Example, OpContext, randn
 from ._conv import patches
+from ._nn import bias_type_set, clamp_activation, in_type, is_hybrid, out_type, per_channel
+from ..ir import Operator
 
 OP = "CONV_2D"
 OPTIONS = "Conv2DOptions"
@@ -41,7 +43,28 @@ def run_float(ctx: OpContext, x: np.ndarray, w: np.ndarray, bias: np.ndarray | N
     if bias is not None:
         out += bias
     out = out.reshape(n, oh, ow, cout).astype(np.float32, copy=False)
-    return fused_activation(out, o["fused_activation_function"])
+    # LiteRT turns the fused activation into a clamp (TANH/SIGN_BIT are ignored, NONE still
+    # saturates at +-FLT_MAX).
+    return clamp_activation(out, o["fused_activation_function"])
+
+
+def version(op: Operator) -> int:
+    """op_version.cc CONV_2D: 16x8 with quantized_bias_type 8 > grouped 6 > int8 3 >
+    int8 x int4 7 > hybrid (per-channel 5, per-tensor 2) > 1."""
+    i0, i1, o0 = in_type(op, 0), in_type(op, 1), out_type(op)
+    if i0 == "int16" and i1 == "int8" and o0 == "int16" and bias_type_set(op.options):
+        return 8
+    x, w = op.inputs[0], op.inputs[1]
+    if x is not None and w is not None and len(x.shape) == 4 and len(w.shape) == 4 \
+            and x.shape[3] > 0 and x.shape[3] != w.shape[3]:
+        return 6
+    if i0 == "int8" and i1 == "int8" and o0 == "int8":
+        return 3
+    if i0 == "int8" and i1 == "int4" and o0 == "int8":
+        return 7
+    if is_hybrid(op):
+        return 5 if per_channel(w, 0) else 2
+    return 1
 
 
 def _opts(padding: str = "SAME", s: tuple[int, int] = (1, 1), d: tuple[int, int] = (1, 1),
@@ -65,4 +88,6 @@ EXAMPLES = [
                          Const(randn(rng, 16))], _opts(), "1x1"),
     lambda rng: Example([randn(rng, 1, 6, 6, 4), Const(randn(rng, 6, 3, 3, 2)),
                          Const(randn(rng, 6))], _opts(), "grouped"),
+    lambda rng: Example([randn(rng, 1, 5, 5, 2), Const(randn(rng, 3, 3, 3, 2)),
+                         Const(randn(rng, 3))], _opts(act="TANH"), "fused TANH is ignored"),
 ]

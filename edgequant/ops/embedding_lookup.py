@@ -1,0 +1,59 @@
+"""EMBEDDING_LOOKUP: rows of ``table`` picked by ``ids`` (tflite/kernels/embedding_lookup.cc,
+EvalSimple).
+
+Inputs are (ids, table): ids a 1-D int32 tensor, table at least 2-D. Output:
+[len(ids)] + table.shape[1:], in the table's dtype (a row memcpy, so any dtype). An id
+outside [0, rows) is an error. A quantized table with a float output is the hybrid path
+(EvalHybrid: value * per-row or per-tensor scale), not this float kernel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..ir import Operator
+from ._base import Const, Example, OpContext
+from ._shape import dims, rand
+
+OP = "EMBEDDING_LOOKUP"
+OPTIONS = None
+
+
+def run_float(ctx: OpContext, ids: np.ndarray, table: np.ndarray) -> np.ndarray:
+    if ids.dtype != np.int32 or ids.ndim != 1:
+        raise TypeError(f"EMBEDDING_LOOKUP ids must be 1-D int32, got {ids.dtype}"
+                        f"{list(ids.shape)}")
+    if table.ndim < 2:
+        raise ValueError("EMBEDDING_LOOKUP table must be at least 2-D")
+    rows = table.shape[0]
+    if ids.size and (ids.min() < 0 or ids.max() >= rows):
+        raise IndexError(f"EMBEDDING_LOOKUP: id out of bounds [0, {rows})")
+    return table[ids]
+
+
+def version(op: Operator) -> int:
+    table = op.inputs[1]
+    if table is not None and table.dtype == "int2":
+        return 5
+    if table is not None and (table.dtype == "int4" or (
+            table.quantization is not None and table.quantization.per_axis)):
+        return 4
+    return 1
+
+
+def _ex(rng: np.random.Generator, rank: int, n: int, dtype: str, name: str,
+        const_table: bool = True, const_ids: bool = False) -> Example:
+    shape = dims(rng, rank, 2, 6)
+    ids = rng.integers(0, shape[0], n).astype(np.int32)
+    table = rand(rng, shape, dtype)
+    return Example([Const(ids) if const_ids else ids, Const(table) if const_table else table],
+                   {}, name, output_dtypes=[dtype])
+
+
+EXAMPLES = [
+    lambda rng: _ex(rng, 2, 5, "float32", "float table"),
+    lambda rng: _ex(rng, 3, 3, "int32", "3-D int32 table"),
+    lambda rng: _ex(rng, 2, 4, "int8", "runtime int8 table", const_table=False),
+    lambda rng: _ex(rng, 2, 6, "bool", "bool, const ids", const_ids=True, const_table=False),
+    lambda rng: _ex(rng, 2, 1, "int64", "one id int64"),
+]
