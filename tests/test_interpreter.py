@@ -10,6 +10,7 @@ import pytest
 import edgequant as eq
 from edgequant.interpreter import KernelError
 from edgequant.ir import Model, Operator, Subgraph, Tensor
+from edgequant.samples import batchable
 
 DATA = Path(__file__).parent / "data"
 FLOAT_MODELS = [DATA / m / "float.tflite" for m in
@@ -68,7 +69,7 @@ def test_float_model_matches_litert(path: Path) -> None:
         assert cos >= 0.999999, cos
         assert np.max(np.abs(g - w)) <= 1e-4 * np.max(np.abs(w))
     # The plain function runs a dynamic-batch model in one pass with the same results.
-    if model.main.inputs[0].shape_signature[0] == -1:
+    if batchable(model):
         batched = eq.run(model, [x.reshape(-1, *d["shape"][1:])])
         np.testing.assert_allclose(batched[0], want[0], rtol=1e-4,
                                    atol=1e-4 * np.abs(want[0]).max())
@@ -76,7 +77,7 @@ def test_float_model_matches_litert(path: Path) -> None:
 
 def test_details_match_litert() -> None:
     for path in [DATA / "mnist_cnn" / "float.tflite",
-                 DATA / "tf_converted" / "mobilenet_v2_096__int_only_int8_io.tflite"]:
+                 DATA / "tf_converted" / "mobilenet_v2_096__float16.tflite"]:
         ours = eq.Interpreter(model_path=str(path))
         theirs = litert.Interpreter(model_path=str(path))
         for a, b in ((ours.get_input_details(), theirs.get_input_details()),
