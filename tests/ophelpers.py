@@ -43,6 +43,13 @@ def build(mod: ModuleType, ex: Example) -> tuple[Model, list[np.ndarray]]:
             feeds.append(arr)
         sg.tensors.append(t)
         inputs.append(t)
+    for i in ex.variables:
+        t = inputs[i]
+        assert t is not None and t.data is None, f"variable input {i} must be a runtime array"
+        k = next(j for j, s in enumerate(sg.inputs) if s is t)
+        assert not np.any(feeds[k]), "LiteRT zero-initialises variable tensors"
+        del sg.inputs[k], feeds[k]
+        t.is_variable = True
     first = next(t for t in inputs if t is not None)
     out_dtypes = ex.output_dtypes or [first.dtype] * ex.num_outputs
     outputs = [Tensor(name=f"out{i}", shape=(), dtype=d) for i, d in enumerate(out_dtypes)]

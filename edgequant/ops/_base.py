@@ -94,6 +94,9 @@ class Example:
     # Quantization of the op's tensors, keyed 'in<i>' / 'out<i>': (scale, zero_point) for
     # per-tensor, or (scales, zero_points, axis) for per-axis parameters.
     quant: dict[str, tuple] = field(default_factory=dict)
+    # Inputs written as variable tensors (is_variable, no buffer, not fed). LiteRT starts them
+    # at zero (LSTM state), so their example arrays must be zeros and only give the shape.
+    variables: tuple[int, ...] = ()
 
 
 ExampleLike = Union[Example, Callable[[np.random.Generator], Example]]

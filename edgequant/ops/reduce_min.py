@@ -1,0 +1,59 @@
+"""REDUCE_MIN: minimum over the axes in input 1 (tflite/kernels/reduce.cc EvalGeneric kMin).
+
+Quirks reproduced (see ``_reduce``): outputs start at the type's highest finite value and NaN is
+skipped, so an all +inf group yields FLT_MAX; when every axis is reduced the fold starts from
+the first element instead. Raw int8/int16 values reduce as they are (LiteRT requires equal
+input/output quantization), and bool reduces as logical AND.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..ir import Operator
+from ._base import Const, Example, OpContext, randn
+from ._reduce import reduce_extreme, reducer_inputs
+
+OP = "REDUCE_MIN"
+OPTIONS = "ReducerOptions"
+
+
+def run_float(ctx: OpContext, x: np.ndarray, axis: np.ndarray) -> np.ndarray:
+    axes, out_shape = reducer_inputs(ctx, x, axis)
+    return reduce_extreme(x, axes, out_shape, is_max=False)
+
+
+def run_int(ctx: OpContext, x: np.ndarray, axis: np.ndarray) -> np.ndarray:
+    """Quantized input: the minimum of the raw codes, valid only because LiteRT insists on
+    identical input and output quantization (checked at Eval, reduce.cc)."""
+    qi, qo = ctx.op.inputs[0].qparams, ctx.op.outputs[0].qparams
+    if (np.float32(qi[0]), qi[1]) != (np.float32(qo[0]), qo[1]):
+        raise ValueError(f"{OP}: input quantization {qi} differs from output {qo}")
+    return run_float(ctx, x, axis)
+
+
+def version(op: Operator) -> int:
+    dt = op.inputs[0].dtype
+    return 3 if dt == "int16" else 2 if dt == "int8" else 1
+
+
+def _with_specials(rng: np.random.Generator) -> np.ndarray:
+    x = randn(rng, 3, 4, 5)
+    x[0, :, 1] = np.inf
+    x[1, 2, :] = np.nan
+    x[2, 0, 3] = np.nan
+    return x
+
+
+EXAMPLES = [
+    lambda rng: Example([randn(rng, 2, 6, 6, 4), Const(np.array([1, 2], np.int32))],
+                        {"keep_dims": True}, "spatial keep_dims"),
+    lambda rng: Example([randn(rng, 3, 4, 5), Const(np.array([-1, 0], np.int32))],
+                        {"keep_dims": False}, "negative and multiple axes"),
+    lambda rng: Example([_with_specials(rng), Const(np.array([1], np.int32))],
+                        {"keep_dims": False}, "NaN and +inf"),
+    lambda rng: Example([randn(rng, 4, 5), Const(np.array([0, 1, -1], np.int32))],
+                        {"keep_dims": True}, "all axes"),
+    lambda rng: Example([rng.integers(-1000, 1000, (3, 4, 2)).astype(np.int32),
+                         Const(np.array([2], np.int32))], {"keep_dims": False}, "int32"),
+]
