@@ -33,6 +33,21 @@ def round_half_away(x: npt.ArrayLike) -> np.ndarray:
     return np.sign(x) * np.floor(np.abs(x) + 0.5)
 
 
+def wrap_int32(x: npt.ArrayLike) -> np.ndarray:
+    """int64 values reduced modulo 2**32 into the int32 range (C++ int32 overflow in practice)."""
+    x = np.asarray(x, dtype=np.int64)
+    return ((x - _INT32_MIN) & 0xFFFFFFFF) + _INT32_MIN
+
+
+def cast_float_to_int32(x: npt.ArrayLike) -> np.ndarray:
+    """static_cast<int32_t> of already-integral floats as x86-64 does it (out of range and NaN
+    give INT32_MIN), returned as int64."""
+    x = np.asarray(x, dtype=np.float64)
+    bad = ~(np.abs(x) < 2.0**31)
+    out = np.where(bad, 0.0, x).astype(np.int64)
+    return np.where(bad, _INT32_MIN, out)
+
+
 def quantize_multiplier(m: float) -> tuple[int, int]:
     """Real multiplier -> (int32 multiplier, shift); positive shift means left shift."""
     if m == 0.0:
@@ -86,8 +101,8 @@ def multiply_by_quantized_multiplier(x: npt.ArrayLike, multiplier: npt.ArrayLike
     shift = np.asarray(shift, dtype=np.int64)
     left = np.maximum(shift, 0)
     right = np.maximum(-shift, 0)
-    shifted = x * (np.int64(1) << left)
-    # The left shift happens in int32 in C++; callers keep |x << left| inside int32.
+    # The left shift happens on int32 in C++ and wraps on overflow.
+    shifted = wrap_int32(x * (np.int64(1) << left))
     return rdbpot(srdhm(shifted, multiplier), right)
 
 

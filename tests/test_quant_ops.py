@@ -14,7 +14,7 @@ import pytest
 from edgequant.interpreter import Runner
 from edgequant.ops import dequantize, quantize, registry
 from edgequant.ops._base import Const, Example
-from edgequant.ops._quant import multiply_by_quantized_multiplier, quantize_multiplier
+from edgequant.qmath import multiply_by_quantized_multiplier, quantize_multiplier
 from edgequant.tflite_io import to_bytes
 
 from ophelpers import build, compare, run_litert

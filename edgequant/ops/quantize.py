@@ -19,8 +19,9 @@ import numpy as np
 
 from ..ir import Operator
 from ._base import Example, OpContext, randn
-from ._quant import (cast_float_to_int32, multiply_by_quantized_multiplier,
-                     quantize_multiplier, round_half_away, tensor_quant, type_range, wrap_int32)
+from ..qmath import (cast_float_to_int32, multiply_by_quantized_multiplier,
+                     quantize_multiplier, round_half_away, wrap_int32)
+from ._quant import tensor_quant, type_range
 
 OP = "QUANTIZE"
 OPTIONS = None
