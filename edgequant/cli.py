@@ -16,7 +16,7 @@ from typing import Sequence
 from . import __version__
 from .errors import EdgeQuantError
 from .summary import format_summary, summarize
-from .tflite_io import load
+from .tflite_io import load, write_atomic
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
@@ -52,20 +52,45 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _atomic_savez(path: str, arrays: dict) -> None:
-    import tempfile
+    import io
 
     import numpy as np
 
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".edgequant-", suffix=".npz", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    write_atomic(path, buf.getbuffer())
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from .converter import Optimize, TFLiteConverter
+
+    if os.path.exists(args.output) and os.path.samefile(args.model, args.output):
+        raise EdgeQuantError(f"{args.output}: refusing to overwrite the input model; choose "
+                             "another output path")
+    conv = TFLiteConverter.from_file(args.model)
+    conv.optimizations = [Optimize.DEFAULT]
+    if args.mode == "float16":
+        conv.target_spec.supported_types = ["float16"]
+    conv.min_elements_for_weights = args.min_elements
+    conv.dynamic_range_strategy = args.strategy
+    conv._experimental_disable_per_channel = args.no_per_channel
+    conv._experimental_disable_per_channel_quantization_for_dense_layers = \
+        args.no_per_channel_dense
+    data = conv.convert()
+    write_atomic(args.output, data)
+    before = os.path.getsize(args.model)
+    if not args.quiet:
+        print(f"{args.model}: {before:,} bytes -> {args.output}: {len(data):,} bytes "
+              f"({len(data) / before:.3f}x)")
+        s = conv.last_summary
+        if s is not None:
+            kinds = ", ".join(f"{s.kinds[k]} {k}" for k in ("hybrid", "weight-only", "float")
+                              if s.kinds[k])
+            print(f"ops: {kinds}")
+            for op_type, c in sorted(s.by_op.items()):
+                if set(c) != {"float"}:
+                    print(f"  {op_type}: " + ", ".join(f"{n} {k}" for k, n in sorted(c.items())))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,6 +113,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--profile", choices=["reference", "xnnpack"], default="reference",
                      help="integer kernel rounding rules")
     run.set_defaults(func=_cmd_run)
+    conv = sub.add_parser("convert", help="quantize a float .tflite model")
+    conv.add_argument("model", help="a float .tflite file")
+    conv.add_argument("-o", "--output", required=True, help="the .tflite file to write")
+    conv.add_argument("--mode", choices=["dynamic", "float16"], required=True,
+                      help="dynamic: int8 weights, float activations; float16: fp16 weights")
+    conv.add_argument("--strategy", choices=["auto", "tf", "weight-only"], default="auto",
+                      help="dynamic range: 'auto' picks per op what LiteRT's default runtime "
+                      "runs fast (hybrid FC/BATCH_MATMUL, weight-only convs); 'tf' does what "
+                      "TensorFlow's converter does; 'weight-only' dequantizes every weight")
+    conv.add_argument("--min-elements", type=int, default=1024,
+                      help="weights with fewer elements stay float (default 1024, as TF)")
+    conv.add_argument("--no-per-channel", action="store_true",
+                      help="per-tensor weight scales everywhere")
+    conv.add_argument("--no-per-channel-dense", action="store_true",
+                      help="per-tensor weight scales for FULLY_CONNECTED only")
+    conv.set_defaults(func=_cmd_convert)
     return p
 
 

@@ -737,9 +737,15 @@ def save(model: Model, path: str | os.PathLike, *, overwrite_source: bool = Fals
             and os.path.exists(model.source_path) and os.path.samefile(path, model.source_path):
         raise OverwriteError(f"{path}: refusing to overwrite the model's own source file; pass "
                              "overwrite_source=True or choose another output path")
-    data = _serialize(model, external_threshold)
+    write_atomic(path, _serialize(model, external_threshold))
+
+
+def write_atomic(path: str | os.PathLike, data: bytes | bytearray | memoryview) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename, so a
+    reader never sees a half-written file and a failure leaves the old file untouched."""
+    path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".edgequant-", suffix=".tflite.tmp", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=".edgequant-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -752,4 +758,4 @@ def save(model: Model, path: str | os.PathLike, *, overwrite_source: bool = Fals
         except OSError:
             pass
         raise
-    log.info("wrote %s (%d bytes)", path, len(data))
+    log.debug("wrote %s (%d bytes)", path, len(data))
