@@ -110,8 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--output", required=True, help="output .npz (one array per output)")
     run.add_argument("--batch", type=int, default=32, help="samples per pass (dynamic-batch "
                      "models only)")
-    run.add_argument("--profile", choices=["reference", "xnnpack"], default="reference",
-                     help="integer kernel rounding rules")
+    run.add_argument("--profile", choices=["reference", "optimized", "xnnpack"],
+                     default="reference",
+                     help="kernel arithmetic to reproduce: LiteRT's reference kernels, its "
+                     "optimized builtin kernels, or the XNNPACK delegate (hybrid ops)")
     run.set_defaults(func=_cmd_run)
     conv = sub.add_parser("convert", help="quantize a float .tflite model")
     conv.add_argument("model", help="a float .tflite file")

@@ -251,8 +251,9 @@ def _details(t: Tensor, index: int, shape: Sequence[int] | None = None) -> dict[
 class Interpreter:
     """A drop-in for ``tf.lite.Interpreter`` running edgequant's NumPy kernels.
 
-    ``kernel_profile`` picks the integer rounding rules: 'reference' (LiteRT BUILTIN_REF, the
-    default) or 'xnnpack'. Delegates, thread counts and op-resolver types are accepted for
+    ``kernel_profile`` picks whose arithmetic the quantized kernels reproduce: 'reference'
+    (LiteRT's BUILTIN_REF kernels, the default), 'optimized' (its builtin optimized kernels,
+    BUILTIN_WITHOUT_DEFAULT_DELEGATES) or 'xnnpack' (the default XNNPACK delegate). Delegates, thread counts and op-resolver types are accepted for
     compatibility and ignored.
     """
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Operator
+from . import _hybrid
 from ._base import Const, Example, OpContext, randn
 from ._nn import in_type, is_hybrid
 
@@ -28,6 +29,12 @@ def run_float(ctx: OpContext, lhs: np.ndarray, rhs: np.ndarray) -> np.ndarray:
         raise ValueError(f"contraction sizes differ: lhs {list(lhs.shape)}, rhs "
                          f"{list(rhs.shape)} (after adj_x/adj_y)")
     return np.matmul(lhs, rhs, dtype=np.float32)
+
+
+def run_hybrid(ctx: OpContext, lhs: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Dynamic-range kernel (float activations, int8 weights): LiteRT's hybrid BATCH_MATMUL,
+    or XNNPACK's scheme under the 'xnnpack' profile (see _hybrid)."""
+    return _hybrid.batch_matmul(ctx, lhs, rhs)
 
 
 def version(op: Operator) -> int:

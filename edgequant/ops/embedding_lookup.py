@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Operator
+from . import _hybrid
 from ._base import Const, Example, OpContext
 from ._shape import dims, rand
 
@@ -29,6 +30,12 @@ def run_float(ctx: OpContext, ids: np.ndarray, table: np.ndarray) -> np.ndarray:
     if ids.size and (ids.min() < 0 or ids.max() >= rows):
         raise IndexError(f"EMBEDDING_LOOKUP: id out of bounds [0, {rows})")
     return table[ids]
+
+
+def run_hybrid(ctx: OpContext, ids: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Dynamic-range kernel (float activations, int8 weights): LiteRT's hybrid EMBEDDING_LOOKUP,
+    or XNNPACK's scheme under the 'xnnpack' profile (see _hybrid)."""
+    return _hybrid.embedding_lookup(ctx, ids, table)
 
 
 def version(op: Operator) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Operator
+from . import _hybrid
 from ._base import Const, Example, OpContext, randn
 from ._nn import (bias_type_set, clamp_activation, in_type, is_hybrid, out_type,
                   per_channel)
@@ -54,6 +55,13 @@ def run_float(ctx: OpContext, x: np.ndarray, w: np.ndarray, bias: np.ndarray | N
     if bias is not None:
         out += bias
     return clamp_activation(out.reshape(shape), act)
+
+
+def run_hybrid(ctx: OpContext, x: np.ndarray, w: np.ndarray,
+               bias: np.ndarray | None = None) -> np.ndarray:
+    """Dynamic-range kernel (float activations, int8 weights): LiteRT's hybrid FULLY_CONNECTED,
+    or XNNPACK's scheme under the 'xnnpack' profile (see _hybrid)."""
+    return _hybrid.fully_connected(ctx, x, w, bias)
 
 
 def version(op: Operator) -> int:

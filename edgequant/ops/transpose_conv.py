@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Operator
+from . import _hybrid
 from ._base import Const, Example, OpContext, randn
 from ._conv import out_size_and_pad
 from ._nn import bias_type_set, clamp_activation, in_type, out_type
@@ -66,6 +67,13 @@ def run_float(ctx: OpContext, output_shape: np.ndarray, w: np.ndarray, x: np.nda
     if bias is not None:
         out = out + bias
     return clamp_activation(np.ascontiguousarray(out), o["fused_activation_function"])
+
+
+def run_hybrid(ctx: OpContext, output_shape: np.ndarray, w: np.ndarray, x: np.ndarray,
+               bias: np.ndarray | None = None) -> np.ndarray:
+    """Dynamic-range kernel (float activations, int8 weights): LiteRT's hybrid TRANSPOSE_CONV,
+    or XNNPACK's scheme under the 'xnnpack' profile (see _hybrid)."""
+    return _hybrid.transpose_conv(ctx, output_shape, w, x, bias)
 
 
 def version(op: Operator) -> int:
