@@ -253,7 +253,8 @@ class Interpreter:
 
     ``kernel_profile`` picks whose arithmetic the quantized kernels reproduce: 'reference'
     (LiteRT's BUILTIN_REF kernels, the default), 'optimized' (its builtin optimized kernels,
-    BUILTIN_WITHOUT_DEFAULT_DELEGATES) or 'xnnpack' (the default XNNPACK delegate). Delegates, thread counts and op-resolver types are accepted for
+    BUILTIN_WITHOUT_DEFAULT_DELEGATES) or 'xnnpack' (the default XNNPACK delegate). Delegates,
+    thread counts and op-resolver types are accepted for
     compatibility and ignored.
     """
 

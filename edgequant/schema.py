@@ -102,7 +102,8 @@ class _Table:
 
 
 _ADD_RE = r"def {t}Add(\w+)\(builder, \w+\):\n\s+builder\.(\w+)\((\d+), "
-_NP_RE = r"def {f}AsNumpy\(self\):\n(?:.*\n){{1,3}}?.*GetVectorAsNumpy\(flatbuffers\.number_types\.(\w+)Flags"
+_NP_RE = (r"def {f}AsNumpy\(self\):\n(?:.*\n){{1,3}}?.*"
+          r"GetVectorAsNumpy\(flatbuffers\.number_types\.(\w+)Flags")
 _FLAGS_TO_NP = {
     "Int8": np.int8, "Uint8": np.uint8, "Int16": np.int16, "Uint16": np.uint16,
     "Int32": np.int32, "Uint32": np.uint32, "Int64": np.int64, "Uint64": np.uint64,
