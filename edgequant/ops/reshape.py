@@ -34,3 +34,8 @@ EXAMPLES = [
                          np.array([2, 2, 2], np.int32)], {"new_shape": [2, 2, 2]},
                         "runtime shape int32"),
 ]
+
+
+def version(op: object) -> int:
+    """op_version.cc has no RESHAPE case: every type is version 1."""
+    return 1
