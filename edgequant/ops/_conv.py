@@ -3,11 +3,86 @@
 Follows ``tflite/kernels/padding.h`` (ComputePaddingHeightWidth / ComputeOutSize): SAME gives
 ceil(in / stride) outputs and puts the odd padding pixel at the end; VALID gives
 (in - effective_filter + stride) // stride, effective_filter = (k - 1) * dilation + 1.
+
+Also what the float conv kernels cache per op in ``ctx.state``: scratch buffers reused between
+calls (``scratch``) and arrays derived from constant inputs (``derived``: a reshaped filter, a
+tiled bias); and ``tap_range``: which outputs of one filter tap read real input pixels, so a
+kernel can write those and leave the zero padding untouched instead of building a padded copy.
 """
 
 from __future__ import annotations
 
+import threading
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from ._base import OpContext
+
+_T = TypeVar("_T")
+
+# Scratch buffers up to this size are kept between calls (per op and shape); larger ones (big
+# calibration batches) are allocated per call so that a plan does not pin hundreds of MB.
+SCRATCH_CACHE_BYTES = 8 << 20
+_SCRATCH_SHAPES = 4
+
+
+def scratch(state: dict[str, Any], key: Any, shape: tuple[int, ...], zero: bool = False
+            ) -> np.ndarray:
+    """A float32 work buffer for one kernel call, reused by later calls of the same op with
+    the same shape in the same thread (a Runner may run in several threads at once): never
+    return it (or a view of it) as an op output, since the interpreter keeps every output.
+    ``zero``: the buffer starts zeroed, and the caller promises to write the same elements on
+    every call, so the others stay zero (padding that is never written)."""
+    return cached(state, "scratch", (key, shape, zero), lambda: (np.zeros if zero else np.empty)(
+        shape, dtype=np.float32), lambda buf: buf.nbytes <= SCRATCH_CACHE_BYTES)
+
+
+def cached(state: dict[str, Any], kind: str, key: Any, make: Callable[[], _T],
+           keep: Callable[[_T], bool] = lambda _: True) -> _T:
+    """``make()``, cached per calling thread under ``state[kind][key]`` when ``keep`` says so.
+    At most a few entries per kind (a few shapes, a few threads): the cache is emptied when
+    full, so a plan never pins more than that."""
+    cache = state.setdefault(kind, {})
+    k = (key, threading.get_ident())
+    value = cache.get(k)
+    if value is None:
+        value = make()
+        if keep(value):
+            if len(cache) >= _SCRATCH_SHAPES * 4:
+                cache.clear()
+            cache[k] = value
+    return value
+
+
+def derived(ctx: "OpContext", key: str, value: np.ndarray, build: Callable[[], _T],
+            *extra: Any) -> _T:
+    """``build()``, a value derived from the input array ``value`` (a reshaped filter, a tiled
+    bias), cached in ``ctx.state`` while ``value`` is the same constant tensor and ``extra``
+    is unchanged. Run-time inputs are rebuilt every call: their array may be reused with new
+    contents."""
+    hit = ctx.state.get(key)
+    if hit is not None and hit[0] is value and hit[1] == extra:
+        return hit[2]
+    result = build()
+    op = getattr(ctx, "op", None)
+    if op is not None and any(t is not None and t.data is value for t in op.inputs):
+        ctx.state[key] = (value, extra, result)
+    return result
+
+
+def tap_range(size: int, out: int, pad: int, offset: int, stride: int
+              ) -> tuple[int, int, slice]:
+    """Along one axis, for the filter tap at ``offset`` (= tap index x dilation): the outputs
+    [o0, o1) whose input position o * stride + offset - pad lies inside [0, size), and the
+    input slice they read. o0 == o1 when the tap only ever sees padding."""
+    o0 = max(0, -((offset - pad) // stride))  # ceil((pad - offset) / stride)
+    o1 = min(out, (size - 1 - offset + pad) // stride + 1)
+    if o1 <= o0:
+        return 0, 0, slice(0, 0)
+    start = o0 * stride + offset - pad
+    return o0, o1, slice(start, start + (o1 - o0 - 1) * stride + 1, stride)
 
 
 def out_size_and_pad(size: int, k: int, stride: int, dilation: int, padding: str

@@ -13,16 +13,24 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from ._conv import out_size_and_pad
+from ._conv import derived, out_size_and_pad
+
+try:  # the clip ufunc itself: np.clip's Python wrapper costs more than clipping a small tensor
+    from numpy._core.umath import clip as _clip  # NumPy 2
+except ImportError:  # pragma: no cover - NumPy 1.x
+    from numpy.core.umath import clip as _clip
 
 if TYPE_CHECKING:
     from ..ir import Operator, Tensor
+    from ._base import OpContext
 
 # -- fused activations ------------------------------------------------------------------------
 
 _FLT_MAX = float(np.finfo(np.float32).max)
 _RANGES = {"RELU": (0.0, _FLT_MAX), "RELU6": (0.0, 6.0), "RELU_N1_TO_1": (-1.0, 1.0),
            1: (0.0, _FLT_MAX), 3: (0.0, 6.0), 2: (-1.0, 1.0)}
+_RANGES_F32 = {k: (np.float32(lo), np.float32(hi)) for k, (lo, hi) in _RANGES.items()}
+_NONE_F32 = (np.float32(-_FLT_MAX), np.float32(_FLT_MAX))
 
 
 def clamp_activation(x: np.ndarray, act: str | int) -> np.ndarray:
@@ -30,8 +38,27 @@ def clamp_activation(x: np.ndarray, act: str | int) -> np.ndarray:
     (tflite/kernels/kernel_util.h) turns it into a clamp, so TANH and SIGN_BIT are silently
     ignored, and even NONE clamps to +-FLT_MAX (an inf result comes out as FLT_MAX). Works in
     place on ``x``, which must be a float32 array the kernel owns."""
-    lo, hi = _RANGES.get(act, (-_FLT_MAX, _FLT_MAX))
-    return np.clip(x, np.float32(lo), np.float32(hi), out=x)
+    lo, hi = _RANGES_F32.get(act, _NONE_F32)
+    return _clip(x, lo, hi, out=x)
+
+
+def add_bias_act(ctx: "OpContext", out: np.ndarray, bias: np.ndarray | None, act: str | int,
+                 row: int) -> np.ndarray:
+    """Bias, then the fused activation's clamp, in place on a kernel's fresh C-contiguous
+    float32 [..., C] result, whose trailing ``row`` x C elements form one output row. With
+    few channels a [C] bias broadcast runs NumPy's inner loop C elements at a time, so the
+    bias is added as a [row * C] tile instead (the same additions), cached for a constant
+    bias."""
+    if bias is not None:
+        c = out.shape[-1]
+        if c < 64 and row > 1 and out.size % (row * c) == 0:
+            tile = derived(ctx, "bias_tile", bias,
+                           lambda: np.tile(np.asarray(bias, np.float32).reshape(-1), row), row)
+            flat = out.reshape(-1, row * c)
+            np.add(flat, tile, out=flat)
+        else:
+            np.add(out, bias, out=out)
+    return clamp_activation(out, act)
 
 
 # -- sliding windows ------------------------------------------------------------------------
@@ -81,6 +108,10 @@ def pool2d(x: np.ndarray, options: dict, average: bool) -> np.ndarray:
     if min(kh, kw) <= 0:
         raise ValueError(f"filter size {kh}x{kw} must be positive")
     x = np.asarray(x, dtype=np.float32)
+    if not average and (kh, kw) == (sh, sw) and x.ndim == 4:
+        fast = _max_pool_tiles(x, kh, kw, options["padding"])
+        if fast is not None:
+            return fast
     tap, oh, ow = window(x, kh, kw, sh, sw, 1, 1, options["padding"],
                          0.0 if average else -np.inf)
     acc = tap(0, 0).copy()
@@ -96,6 +127,29 @@ def pool2d(x: np.ndarray, options: dict, average: bool) -> np.ndarray:
                   * valid_counts(x.shape[2], kw, sw, options["padding"])[None, :])
         acc /= counts.astype(np.float32)[None, :, :, None]
     return acc
+
+
+def _max_pool_tiles(x: np.ndarray, kh: int, kw: int, padding: str) -> np.ndarray | None:
+    """MAX_POOL_2D with filter == stride and no padding (non-overlapping tiles), or None.
+    Reduces the window rows first, on [N, OH, KH, OW * KW * C] whose rows are contiguous,
+    then the columns: a max over the same elements as the tap loop (max is exact, and
+    np.maximum propagates NaN in any order), with far fewer short strided passes."""
+    n, h, w, c = x.shape
+    oh, pt, pb = out_size_and_pad(h, kh, kh, 1, padding)
+    ow, pl, pr = out_size_and_pad(w, kw, kw, 1, padding)
+    if pt or pb or pl or pr or oh == 0 or ow == 0:
+        return None
+    rows = x[:, :oh * kh, :ow * kw].reshape(n, oh, kh, ow * kw * c)
+    m = rows[:, :, 0].copy() if kh == 1 else np.maximum(rows[:, :, 0], rows[:, :, 1])
+    for i in range(2, kh):
+        np.maximum(m, rows[:, :, i], out=m)
+    cols = m.reshape(n, oh, ow, kw, c)
+    if kw == 1:
+        return cols[:, :, :, 0]
+    out = np.maximum(cols[:, :, :, 0], cols[:, :, :, 1])
+    for j in range(2, kw):
+        np.maximum(out, cols[:, :, :, j], out=out)
+    return out
 
 
 # -- version() helpers -------------------------------------------------------------------------

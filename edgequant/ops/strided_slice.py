@@ -137,7 +137,20 @@ def run_float(ctx: OpContext, x: np.ndarray, begin: np.ndarray, end: np.ndarray,
     if x.ndim == 0:
         return x.copy()
 
-    start, stop, st, bm, em, sm, eff_shape = _params(o, x.shape, b, e, s)
+    # The slice depends only on the input shape and the (usually constant) begin/end/strides:
+    # work it out once (it is mostly Python), then index with plain slices.
+    key = (x.shape, tuple(b), tuple(e), tuple(s))
+    hit = ctx.state.get("slice")
+    if hit is None or hit[0] != key:
+        hit = ctx.state["slice"] = (key, _slices(o, x.shape, b, e, s, offset))
+    eff_shape, index, out_shape = hit[1]
+    return x.reshape(eff_shape)[index].reshape(out_shape).copy()
+
+
+def _slices(o: dict, shape: tuple[int, ...], b: list[int], e: list[int], s: list[int],
+            offset: bool) -> tuple[list[int], tuple[slice, ...], list[int]]:
+    """(effective input shape, one slice per effective dim, output shape)."""
+    start, stop, st, bm, em, sm, eff_shape = _params(o, shape, b, e, s)
     if any(v == 0 for v in st):
         raise ValueError("STRIDED_SLICE: stride value has to be non-zero")
     index = []
@@ -145,7 +158,12 @@ def run_float(ctx: OpContext, x: np.ndarray, begin: np.ndarray, end: np.ndarray,
     for i, size in enumerate(eff_shape):
         lo = _start(start[i], st[i], size, _bit(bm, i))
         hi = _end(stop[i], lo, st[i], size, _bit(em, i), _bit(sm, i), offset)
-        index.append(np.arange(lo, hi, st[i]))
+        r = range(lo, hi, st[i])  # the elements the copy loop visits
+        if len(r) == 0:
+            index.append(slice(0, 0))
+        else:  # the same elements as a slice (a negative stop would wrap around)
+            end_at = r[-1] + st[i]
+            index.append(slice(r[0], end_at if end_at >= 0 else None, st[i]))
         if _bit(sm, i):
             continue
         if offset:
@@ -155,11 +173,13 @@ def run_float(ctx: OpContext, x: np.ndarray, begin: np.ndarray, end: np.ndarray,
             out_shape.append(_out_dim(e[i], st[i]))
         else:
             out_shape.append(_out_dim(hi - lo, st[i]))
-    out = x.reshape(eff_shape)[np.ix_(*index)]
-    if out.size != int(np.prod(out_shape)):
+    count = 1
+    for dim, sl in zip(eff_shape, index):
+        count *= len(range(*sl.indices(dim)))
+    if count != int(np.prod(out_shape)):
         raise ValueError(f"STRIDED_SLICE: output shape {out_shape} but the slice has "
-                         f"{out.size} elements (LiteRT leaves the output partly unwritten)")
-    return out.reshape(out_shape)
+                         f"{count} elements (LiteRT leaves the output partly unwritten)")
+    return eff_shape, tuple(index), out_shape
 
 
 def version(op: Operator) -> int:
