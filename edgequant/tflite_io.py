@@ -348,9 +348,14 @@ def load(src: PathOrBytes, *, label: str | None = None) -> Model:
 
 # ===================================================================== writing ===============
 class _Writer:
-    def __init__(self, model: Model, threshold: int):
+    def __init__(self, model: Model, threshold: int, defer_data: bool = False):
         self.model = model
         self.threshold = threshold
+        # With defer_data, build() leaves constant data out of the flatbuffer (zeros in its
+        # place) and records where it goes, so save() can write it straight from the arrays:
+        # one copy of the weights fewer, which is most of the cost for big models.
+        self.defer_data = defer_data
+        self.holes: list[tuple[int, memoryview | bytes]] = []  # (offset from the end, data)
 
     def plan(self) -> None:
         """Assign indices: opcodes, buffers (deduplicated by identity of the data), tensors."""
@@ -417,8 +422,12 @@ class _Writer:
     # -- building ----------------------------------------------------------------------------
     def build(self, external: dict[int, tuple[int, int]] | None) -> memoryview:
         total = sum(len(b) for b in self.buffers) if external is None else 0
-        b = flatbuffers.Builder(min(total + 2**20 + 16 * len(self.buffers),
-                                    flatbuffers.Builder.MAX_BUFFER_SIZE))
+        size = min(total + 2**20 + 16 * len(self.buffers), flatbuffers.Builder.MAX_BUFFER_SIZE)
+        b = flatbuffers.Builder(0)
+        # bytearray(n) writes n zeros up front; np.zeros maps zero pages lazily, so space that
+        # deferred weights only reserve is never touched (0.1-0.4 s per 200 MB here).
+        b.Bytes = memoryview(np.zeros(size, dtype=np.uint8))
+        b.head = size
         # Data first: it ends up at the end of the file, after the graph.
         buf_offsets = []
         for i, payload in enumerate(self.buffers):
@@ -427,7 +436,10 @@ class _Writer:
                 n = len(payload)
                 b.StartVector(1, n, _ALIGN)
                 b.head = b.head - n
-                b.Bytes[b.head:b.head + n] = payload
+                if self.defer_data:
+                    self.holes.append((len(b.Bytes) - b.head, payload))
+                else:
+                    b.Bytes[b.head:b.head + n] = payload
                 b.vectorNumElems = n
                 data_off = b.EndVector()
             tflite.BufferStart(b)
@@ -685,11 +697,19 @@ class _Writer:
         tflite.SignatureDefAddSubgraphIndex(b, si)
         return tflite.SignatureDefEnd(b)
 
-    def write(self) -> memoryview | bytearray:
+    def write(self) -> list[memoryview | bytes | bytearray]:
+        """The file as a list of chunks to concatenate."""
         self.plan()
         total = sum(len(p) for p in self.buffers)
         if total <= self.threshold:
-            return self.build(None)
+            graph = self.build(None)
+            chunks: list[memoryview | bytes | bytearray] = []
+            pos = 0
+            for end_off, payload in sorted(self.holes, key=lambda h: -h[0]):
+                start = len(graph) - end_off
+                chunks += [graph[pos:start], payload]
+                pos = start + len(payload)
+            return chunks + [graph[pos:]]
         # Two passes: the graph with placeholder offsets tells us where the data will start;
         # offsets are fixed-width uint64 fields, so the second pass has the same length.
         ext_idx = [i for i, p in enumerate(self.buffers) if len(p)]
@@ -706,7 +726,7 @@ class _Writer:
         for i in ext_idx:
             off, size = layout[i]
             out[off:off + size] = self.buffers[i]
-        return out
+        return [out]
 
 
 def _align(n: int) -> int:
@@ -717,12 +737,14 @@ def to_bytes(model: Model, *, external_threshold: int | None = None) -> bytes:
     """Serialise ``model`` to ``.tflite`` bytes. Deterministic: the same model gives the same
     bytes. Constant data above ``external_threshold`` bytes in total (default: just under the
     2 GB flatbuffer limit) is placed after the flatbuffer with Buffer.offset/size."""
-    return bytes(_serialize(model, external_threshold))
+    (chunk,) = _serialize(model, external_threshold, defer_data=False)
+    return bytes(chunk)
 
 
-def _serialize(model: Model, external_threshold: int | None) -> memoryview | bytearray:
+def _serialize(model: Model, external_threshold: int | None, defer_data: bool
+               ) -> list[memoryview | bytes | bytearray]:
     thr = EXTERNAL_BUFFER_THRESHOLD if external_threshold is None else external_threshold
-    return _Writer(model, thr).write()
+    return _Writer(model, thr, defer_data).write()
 
 
 def save(model: Model, path: str | os.PathLike, *, overwrite_source: bool = False,
@@ -737,18 +759,22 @@ def save(model: Model, path: str | os.PathLike, *, overwrite_source: bool = Fals
             and os.path.exists(model.source_path) and os.path.samefile(path, model.source_path):
         raise OverwriteError(f"{path}: refusing to overwrite the model's own source file; pass "
                              "overwrite_source=True or choose another output path")
-    write_atomic(path, _serialize(model, external_threshold))
+    write_atomic(path, _serialize(model, external_threshold, defer_data=True))
 
 
-def write_atomic(path: str | os.PathLike, data: bytes | bytearray | memoryview) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename, so a
-    reader never sees a half-written file and a failure leaves the old file untouched."""
+def write_atomic(path: str | os.PathLike,
+                 data: bytes | bytearray | memoryview | list[bytes | bytearray | memoryview]
+                 ) -> None:
+    """Write ``data`` (or the concatenation of a list of chunks) to ``path`` via a temporary
+    file in the same folder and a rename, so a reader never sees a half-written file and a
+    failure leaves the old file untouched."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".edgequant-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            for chunk in data if isinstance(data, list) else [data]:
+                f.write(chunk)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -758,4 +784,4 @@ def write_atomic(path: str | os.PathLike, data: bytes | bytearray | memoryview) 
         except OSError:
             pass
         raise
-    log.debug("wrote %s (%d bytes)", path, len(data))
+    log.debug("wrote %s", path)
