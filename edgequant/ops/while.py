@@ -10,12 +10,15 @@ one iteration to the next; each iteration simply takes the arrays the body produ
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
-from ..ir import Operator, Subgraph, Tensor
+from ..ir import Operator, Subgraph
 from ._base import Const, Example, OpContext, randn
+from ._build import make_op as _op
+from ._build import subgraph as _sg
+from ._build import tensor as _t
 
 OP = "WHILE"
 OPTIONS = "WhileOptions"
@@ -53,34 +56,6 @@ def version(op: Operator) -> int:
 
 
 # -- examples: small cond/body subgraphs built from ops that have kernels --------------------
-
-def _t(name: str, dtype: str, shape: Sequence[int] = (), data: Any = None) -> Tensor:
-    arr = None if data is None else np.asarray(data)
-    return Tensor(name=name, shape=tuple(arr.shape if arr is not None else shape), dtype=dtype,
-                  data=arr)
-
-
-def _op(op_type: str, inputs: list[Tensor], outputs: list[Tensor], **options: Any
-        ) -> Operator:
-    from . import get
-    from ..schema import default_options
-
-    mod = get(op_type)
-    opts_name = getattr(mod, "OPTIONS", None)
-    opts = default_options(opts_name) if opts_name else {}
-    opts.update(options)
-    op = Operator(type=op_type, inputs=inputs, outputs=outputs, options=opts,
-                  options_type=opts_name)
-    op.version = mod.version(op) if hasattr(mod, "version") else 1
-    return op
-
-
-def _sg(name: str, inputs: list[Tensor], ops: list[Operator], outputs: list[Tensor]
-        ) -> Subgraph:
-    sg = Subgraph(name=name, inputs=inputs, outputs=outputs, operators=ops)
-    sg.tensors = list(sg.all_tensors())
-    return sg
-
 
 def _less_cond(limit: int, dtypes: Sequence[str], shapes: Sequence[Sequence[int]],
                counter_shape: Sequence[int] = ()) -> Subgraph:
