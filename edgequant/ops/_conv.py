@@ -13,7 +13,8 @@ kernel can write those and leave the zero padding untouched instead of building 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -56,7 +57,7 @@ def cached(state: dict[str, Any], kind: str, key: Any, make: Callable[[], _T],
     return value
 
 
-def derived(ctx: "OpContext", key: str, value: np.ndarray, build: Callable[[], _T],
+def derived(ctx: OpContext, key: str, value: np.ndarray, build: Callable[[], _T],
             *extra: Any) -> _T:
     """``build()``, a value derived from the input array ``value`` (a reshaped filter, a tiled
     bias), cached in ``ctx.state`` while ``value`` is the same constant tensor and ``extra``

@@ -42,7 +42,7 @@ def clamp_activation(x: np.ndarray, act: str | int) -> np.ndarray:
     return _clip(x, lo, hi, out=x)
 
 
-def add_bias_act(ctx: "OpContext", out: np.ndarray, bias: np.ndarray | None, act: str | int,
+def add_bias_act(ctx: OpContext, out: np.ndarray, bias: np.ndarray | None, act: str | int,
                  row: int) -> np.ndarray:
     """Bias, then the fused activation's clamp, in place on a kernel's fresh C-contiguous
     float32 [..., C] result, whose trailing ``row`` x C elements form one output row. With

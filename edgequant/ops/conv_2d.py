@@ -95,7 +95,7 @@ def run_float(ctx: OpContext, x: np.ndarray, w: np.ndarray, bias: np.ndarray | N
               ) -> np.ndarray:
     o = ctx.options
     cout, kh, kw, cin_f = w.shape
-    n, h, wd, cin = x.shape
+    n, cin = x.shape[0], x.shape[3]
     if cin != cin_f:
         if cin % cin_f:
             raise ValueError(f"input has {cin} channels, filter expects a multiple of {cin_f}")
