@@ -117,8 +117,21 @@ class Runner:
                                [-1 if t is None else slots[id(t)] for t in op.inputs],
                                [slots[id(t)] for t in op.outputs],
                                f"{op.type} (subgraph {si}, op {oi})"))
-        return _Plan(slots, tensors, consts, steps, [slots[id(t)] for t in sg.inputs],
+        plan = _Plan(slots, tensors, consts, steps, [slots[id(t)] for t in sg.inputs],
                      [slots[id(t)] for t in sg.outputs])
+        # Free each intermediate after its last reader (unless the caller keeps them all):
+        # big activations stay in cache and memory stays flat on long graphs.
+        last: dict[int, int] = {}
+        for k, step in enumerate(steps):
+            for i in [*step.ins, *step.outs]:
+                if i >= 0:
+                    last[i] = k
+        pinned = {slot for slot, _ in consts} | set(plan.outputs) | set(plan.inputs)
+        plan.free_after = [[] for _ in steps]
+        for slot, k in last.items():
+            if slot not in pinned:
+                plan.free_after[k].append(slot)
+        return plan
 
     def run_subgraph(self, sg: Subgraph, inputs: Sequence[np.ndarray],
                      keep: dict[int, np.ndarray] | None = None) -> list[np.ndarray]:
@@ -133,7 +146,7 @@ class Runner:
             env[slot] = data
         for slot, value in zip(p.inputs, inputs):
             env[slot] = value
-        for step in p.steps:
+        for k, step in enumerate(p.steps):
             args = [None if i < 0 else env[i] for i in step.ins]
             try:
                 res = step.fn(step.ctx, *args)
@@ -148,6 +161,9 @@ class Runner:
                                   f"has {len(step.outs)}")
             for slot, value in zip(step.outs, res):
                 env[slot] = value
+            if keep is None:
+                for slot in p.free_after[k]:
+                    env[slot] = None
             if self.debug:
                 for slot, value in zip(step.outs, res):
                     v = np.asarray(value)
@@ -274,6 +290,9 @@ class Interpreter:
             self._index[id(t)]: tuple(t.shape) for t in self._sg.inputs}
         self._values: dict[int, np.ndarray] = {}
         self._allocated = False
+        # As in tf.lite, intermediate tensors are only readable after invoke() with
+        # experimental_preserve_all_tensors=True; otherwise their memory is released early.
+        self._preserve = experimental_preserve_all_tensors
 
     # -- details -----------------------------------------------------------------------------
     def get_input_details(self) -> list[dict[str, Any]]:
@@ -361,7 +380,9 @@ class Interpreter:
         t = self._tensors[index]
         if t.data is not None:
             return t.data
-        raise ValueError(f"tensor {index} ({t.name!r}) has no value yet; call invoke()")
+        raise ValueError(f"tensor {index} ({t.name!r}) has no value: call invoke(), and create "
+                         "the Interpreter with experimental_preserve_all_tensors=True to read "
+                         "intermediate tensors")
 
     def get_tensor(self, tensor_index: int, subgraph_index: int = 0) -> np.ndarray:
         self._check_allocated()
@@ -370,9 +391,9 @@ class Interpreter:
     def invoke(self) -> None:
         self._check_allocated()
         inputs = [self._values[self._index[id(t)]] for t in self._sg.inputs]
-        keep: dict[int, np.ndarray] = {}
+        keep: dict[int, np.ndarray] | None = {} if self._preserve else None
         outs = self._runner.run_subgraph(self._sg, inputs, keep)
-        for tid, v in keep.items():
+        for tid, v in (keep or {}).items():
             i = self._index.get(tid)
             if i is not None and self._tensors[i].data is None:
                 self._values[i] = np.asarray(v)

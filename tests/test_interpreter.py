@@ -176,3 +176,20 @@ def test_kernel_failure_names_the_op() -> None:
     sg.operators = [Operator("ADD", [a, b], [y], {"fused_activation_function": "NONE"})]
     with pytest.raises(KernelError, match=r"ADD \(subgraph 0, op 0\).*do not broadcast"):
         eq.run(Model(subgraphs=[sg]), [np.zeros(3, np.float32), np.zeros(4, np.float32)])
+
+
+def test_intermediates_need_preserve_all_tensors() -> None:
+    path = str(DATA / "mnist_cnn" / "float.tflite")
+    x = np.load(DATA / "mnist_cnn" / "test.npz")["x"][:1]
+    conv_out = next(i for i, d in enumerate(eq.Interpreter(model_path=path)
+                                            .get_tensor_details()) if "Relu" in d["name"])
+    for preserve in (False, True):
+        it = eq.Interpreter(model_path=path, experimental_preserve_all_tensors=preserve)
+        it.allocate_tensors()
+        it.set_tensor(it.get_input_details()[0]["index"], x)
+        it.invoke()
+        if preserve:
+            assert it.get_tensor(conv_out).shape == (1, 26, 26, 12)
+        else:
+            with pytest.raises(ValueError, match="experimental_preserve_all_tensors"):
+                it.get_tensor(conv_out)
