@@ -62,7 +62,8 @@ def from_numpy(dtype: np.dtype | type | str) -> str:
 def qrange(name: str, narrow: bool = False) -> tuple[int, int]:
     """(qmin, qmax) of an integer type; ``narrow`` drops the most negative code (weights)."""
     ranges = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767),
-              "int32": (-(2**31), 2**31 - 1), "int4": (-8, 7), "int64": (-(2**63), 2**63 - 1)}
+              "int32": (-(2**31), 2**31 - 1), "int4": (-8, 7), "uint4": (0, 15), "int2": (-2, 1),
+              "int64": (-(2**63), 2**63 - 1)}
     if name not in ranges:
         raise ValueError(f"{name} is not a quantized integer type")
     lo, hi = ranges[name]

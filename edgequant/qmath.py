@@ -142,6 +142,15 @@ def symmetric_scale(absmax: npt.ArrayLike, qmax: int = 127) -> np.ndarray:
     return np.where(a > 0, a / qmax, 1.0)
 
 
+def _along(axis: int | None, ndim: int, *params: np.ndarray) -> list[np.ndarray]:
+    """Per-channel parameters shaped to broadcast along ``axis`` of a rank-``ndim`` tensor."""
+    if axis is None or params[0].size <= 1:
+        return list(params)
+    shape = [1] * ndim
+    shape[axis] = -1
+    return [p.reshape(shape) for p in params]
+
+
 def quantize(x: npt.ArrayLike, scale: npt.ArrayLike, zero_point: npt.ArrayLike, qmin: int,
              qmax: int, axis: int | None = None) -> np.ndarray:
     """Round-half-away quantization of float values (in double), clamped; ``axis`` selects the
@@ -149,11 +158,7 @@ def quantize(x: npt.ArrayLike, scale: npt.ArrayLike, zero_point: npt.ArrayLike, 
     x = np.asarray(x, dtype=np.float64)
     s = np.asarray(scale, dtype=np.float64)
     z = np.asarray(zero_point, dtype=np.float64)
-    if axis is not None and s.size > 1:
-        shape = [1] * x.ndim
-        shape[axis] = -1
-        s = s.reshape(shape)
-        z = z.reshape(shape)
+    s, z = _along(axis, x.ndim, s, z)
     q = round_half_away(x / s) + z
     return np.clip(q, qmin, qmax).astype(np.int64)
 
@@ -164,9 +169,5 @@ def dequantize(q: npt.ArrayLike, scale: npt.ArrayLike, zero_point: npt.ArrayLike
     q = np.asarray(q)
     s = np.asarray(scale, dtype=np.float32)
     z = np.asarray(zero_point, dtype=np.int64)
-    if axis is not None and s.size > 1:
-        shape = [1] * q.ndim
-        shape[axis] = -1
-        s = s.reshape(shape)
-        z = z.reshape(shape)
+    s, z = _along(axis, q.ndim, s, z)
     return ((q.astype(np.int64) - z).astype(np.float32) * s).astype(np.float32)

@@ -15,6 +15,7 @@ import numpy as np
 
 from .interpreter import Runner, check_input
 from .ir import Model, Tensor
+from .progress import Progress
 
 LABEL_KEYS = ("y", "label", "labels")
 
@@ -110,7 +111,6 @@ def run_dataset(model: Model, arrays: list[np.ndarray], *, batch: int = 32,
     batched = batchable(model)
     total = arrays[0].shape[0]
     done = 0
-    from .progress import Progress
     with Progress(total, "running", enabled=progress) as bar:
         for count, inputs in batches(model, arrays, batch):
             outs = runner.run_subgraph(model.main, inputs)

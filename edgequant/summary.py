@@ -116,9 +116,4 @@ def format_summary(s: dict[str, Any], title: str) -> str:
     return "\n".join(lines)
 
 
-def weight_total(model: Model) -> int:
-    """Bytes of constant data in the model (shared buffers counted once)."""
-    return int(sum(summarize(model)["weight_bytes"].values()))
-
-
-__all__ = ["format_summary", "summarize", "tensor_info", "weight_total"]
+__all__ = ["format_summary", "summarize", "tensor_info"]

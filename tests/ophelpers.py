@@ -76,11 +76,15 @@ def build(mod: ModuleType, ex: Example) -> tuple[Model, list[np.ndarray]]:
     return model, feeds
 
 
-def run_litert(content: bytes, feeds: list[np.ndarray], ref: bool = True) -> list[np.ndarray]:
+def invoke_litert(content: bytes, feeds: list[np.ndarray], resolver: str = "BUILTIN_REF", *,
+                  preserve: bool = False) -> Any:
+    """A LiteRT interpreter (resolver named as in OpResolverType) resized to ``feeds``, fed
+    and invoked."""
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
-    kind = OpResolverType.BUILTIN_REF if ref else OpResolverType.AUTO
-    it = Interpreter(model_content=content, experimental_op_resolver_type=kind)
+    it = Interpreter(model_content=content,
+                     experimental_op_resolver_type=getattr(OpResolverType, resolver),
+                     experimental_preserve_all_tensors=preserve)
     for d, x in zip(it.get_input_details(), feeds):
         if list(d["shape"]) != list(x.shape):
             it.resize_tensor_input(d["index"], x.shape)
@@ -88,6 +92,11 @@ def run_litert(content: bytes, feeds: list[np.ndarray], ref: bool = True) -> lis
     for d, x in zip(it.get_input_details(), feeds):
         it.set_tensor(d["index"], x)
     it.invoke()
+    return it
+
+
+def run_litert(content: bytes, feeds: list[np.ndarray], ref: bool = True) -> list[np.ndarray]:
+    it = invoke_litert(content, feeds, "BUILTIN_REF" if ref else "AUTO")
     return [it.get_tensor(d["index"]) for d in it.get_output_details()]
 
 

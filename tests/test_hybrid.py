@@ -30,6 +30,8 @@ from edgequant.ops import _hybrid
 from edgequant.ops._base import OpContext
 from edgequant.tflite_io import to_bytes
 
+from ophelpers import invoke_litert
+
 litert = pytest.importorskip("ai_edge_litert.interpreter")
 
 DATA = Path(__file__).parent / "data"
@@ -79,17 +81,7 @@ _RESOLVERS = {
 
 def _litert(content: bytes, feeds: list[np.ndarray], profile: str, *,
             preserve: bool = False):
-    kind = getattr(litert.OpResolverType, _RESOLVERS[profile])
-    it = litert.Interpreter(model_content=content, experimental_op_resolver_type=kind,
-                            experimental_preserve_all_tensors=preserve)
-    for d, x in zip(it.get_input_details(), feeds):
-        if list(d["shape"]) != list(x.shape):
-            it.resize_tensor_input(d["index"], x.shape)
-    it.allocate_tensors()
-    for d, x in zip(it.get_input_details(), feeds):
-        it.set_tensor(d["index"], x)
-    it.invoke()
-    return it
+    return invoke_litert(content, feeds, _RESOLVERS[profile], preserve=preserve)
 
 
 def _qp(scales, axis: int = 0) -> QuantParams:

@@ -55,7 +55,7 @@ import numpy as np
 
 from ._base import OpContext
 from ._conv import out_size_and_pad, patches
-from ._nn import clamp_activation, window
+from ._nn import clamp_activation, fc_output_shape, window
 
 F32 = np.float32
 
@@ -359,16 +359,7 @@ def fully_connected(ctx: OpContext, x: np.ndarray, w: np.ndarray,
                          f"{list(w8.shape)}")
     units, depth = w8.shape
     x = np.asarray(x, dtype=F32)
-    if o.get("keep_num_dims", False):
-        if x.shape[-1] != depth:
-            raise ValueError(f"keep_num_dims needs the last input dimension ({x.shape[-1]}) "
-                             f"to equal the weights' depth ({depth})")
-        shape = (*x.shape[:-1], units)
-    else:
-        if depth == 0 or x.size % depth:
-            raise ValueError(f"input of {x.size} elements does not flatten into rows of "
-                             f"{depth}")
-        shape = (x.size // depth, units)
+    shape = fc_output_shape(x, units, depth, o.get("keep_num_dims", False))
     rows = x.reshape(-1, depth)
     scales, _ = _scales(ctx, 1, units)
     b = None if bias is None else np.asarray(bias, F32)

@@ -154,6 +154,20 @@ def _max_pool_tiles(x: np.ndarray, kh: int, kw: int, padding: str) -> np.ndarray
 
 # -- version() helpers -------------------------------------------------------------------------
 
+def fc_output_shape(x: np.ndarray, units: int, depth: int, keep_num_dims: bool
+                    ) -> tuple[int, ...]:
+    """FULLY_CONNECTED's output shape (float and hybrid kernels alike): the input flattened to
+    rows of ``depth``, or with ``keep_num_dims`` its leading dimensions kept."""
+    if keep_num_dims:
+        if x.shape[-1] != depth:
+            raise ValueError(f"keep_num_dims needs the last input dimension ({x.shape[-1]}) to "
+                             f"equal the weights' depth ({depth})")
+        return (*x.shape[:-1], units)
+    if depth == 0 or x.size % depth:
+        raise ValueError(f"input of {x.size} elements does not flatten into rows of {depth}")
+    return (x.size // depth, units)
+
+
 def dtype(t: Tensor | None) -> str | None:
     return None if t is None else t.dtype
 

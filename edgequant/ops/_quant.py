@@ -12,18 +12,6 @@ import numpy as np
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
 
-# dtype name -> (min, max) of the integer types QUANTIZE / requantize can produce.
-_RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767),
-           "int32": (INT32_MIN, INT32_MAX), "int4": (-8, 7), "uint4": (0, 15), "int2": (-2, 1)}
-
-
-def type_range(dtype: str) -> tuple[int, int]:
-    try:
-        return _RANGES[dtype]
-    except KeyError:
-        raise ValueError(f"{dtype} is not an integer quantized type") from None
-
-
 @dataclass
 class TensorQuant:
     """A tensor's affine quantization as the kernels read it."""

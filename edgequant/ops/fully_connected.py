@@ -16,8 +16,8 @@ import numpy as np
 from ..ir import Operator
 from . import _hybrid
 from ._base import Const, Example, OpContext, randn
-from ._nn import (bias_type_set, clamp_activation, in_type, is_hybrid, out_type,
-                  per_channel)
+from ._nn import (bias_type_set, clamp_activation, fc_output_shape, in_type, is_hybrid,
+                  out_type, per_channel)
 
 OP = "FULLY_CONNECTED"
 OPTIONS = "FullyConnectedOptions"
@@ -37,16 +37,7 @@ def run_float(ctx: OpContext, x: np.ndarray, w: np.ndarray, bias: np.ndarray | N
         raise ValueError(f"weights must be a dense 2-D [units, depth] array, got shape "
                          f"{list(w.shape)}")
     units, depth = w.shape
-    if o.get("keep_num_dims", False):
-        if x.shape[-1] != depth:
-            raise ValueError(f"keep_num_dims needs the last input dimension ({x.shape[-1]}) to "
-                             f"equal the weights' depth ({depth})")
-        shape = (*x.shape[:-1], units)
-    else:
-        if depth == 0 or x.size % depth:
-            raise ValueError(f"input of {x.size} elements does not flatten into rows of "
-                             f"{depth}")
-        shape = (x.size // depth, units)
+    shape = fc_output_shape(x, units, depth, o.get("keep_num_dims", False))
     wt = ctx.state.get("wt")
     if wt is None or ctx.state.get("w") is not w:
         wt = np.ascontiguousarray(w.T, dtype=np.float32)

@@ -21,7 +21,8 @@ from ..ir import Operator
 from ._base import Example, OpContext, randn
 from ..qmath import (cast_float_to_int32, multiply_by_quantized_multiplier,
                      quantize_multiplier, round_half_away, wrap_int32)
-from ._quant import tensor_quant, type_range
+from ..dtypes import qrange as type_range
+from ._quant import tensor_quant
 
 OP = "QUANTIZE"
 OPTIONS = None
