@@ -79,6 +79,14 @@ class TFLiteConverter:
         self.min_elements_for_weights = 1024
         self.dynamic_range_strategy = "auto"
         self.last_summary: dynamic_range.Summary | None = None
+        # TF's bias-type switch for 16x8 (int64 default, int32 allowed).
+        self._experimental_full_integer_quantization_bias_type: Any = None
+        # Full-integer extras: calibration statistic ('minmax' as TF, or 'ema' as
+        # ai-edge-quantizer), at most this many samples, a progress bar.
+        self.calibration_statistic = "minmax"
+        self.calibration_samples: int | None = None
+        self.show_progress = False
+        self.last_plan: Any = None
 
     @classmethod
     def from_file(cls, path: str | os.PathLike) -> "TFLiteConverter":
@@ -142,9 +150,52 @@ class TFLiteConverter:
         elif mode == "float16":
             model, self.last_summary = dynamic_range.quantize_float16(_fresh_copy(model))
         elif mode != "float":
-            raise NotImplementedError(f"quantization mode {mode!r} (full-integer calibration) is "
-                                      "not built yet in edgequant")
+            model = self._full_integer(_fresh_copy(model), mode)
         return to_bytes(model)
+
+    def _full_integer(self, model: Model, mode: str) -> Model:
+        from .calibrate import calibrate
+        from .plan import Config, make_plan
+        from .rewrite import apply_plan, finish, set_io_types
+
+        dynamic_range.check_not_quantized(model)
+        int16 = mode == "16x8"
+        in_t = _dtype_name(self.inference_input_type)
+        out_t = _dtype_name(self.inference_output_type)
+        allowed = {"float32", "int16"} if int16 else {"float32", "int8", "uint8"}
+        for what, v in (("inference_input_type", in_t), ("inference_output_type", out_t)):
+            if v not in allowed:
+                raise ConversionError(f"{what} {v} is not supported in mode {mode}; use one of "
+                                      f"{sorted(allowed)}")
+        bias = self._experimental_full_integer_quantization_bias_type
+        bias_name = None if bias is None else _dtype_name(bias)
+        if bias_name not in (None, "int32", "int64") or (bias_name == "int64" and not int16):
+            raise ConversionError(f"_experimental_full_integer_quantization_bias_type "
+                                  f"{bias_name} is not valid here: int32 for int8, int32 or "
+                                  "int64 for 16x8")
+        fallback = (mode == "int8" or (int16 and OpsSet.TFLITE_BUILTINS.value in self._ops()))
+        if int16:
+            log.warning("16x8 models run 30-50x slower than float on LiteRT's CPU kernels "
+                        "(no XNNPACK or optimized int16 kernels); use them for accuracy, "
+                        "not speed")
+        assert self.representative_dataset is not None
+        stats = calibrate(model, self.representative_dataset,
+                          statistic=self.calibration_statistic,
+                          limit=self.calibration_samples, progress=self.show_progress,
+                          total=self.calibration_samples)
+        cfg = Config(act_dtype="int16" if int16 else "int8", fallback=fallback,
+                     per_channel=not self._experimental_disable_per_channel,
+                     per_channel_dense=not self._experimental_disable_per_channel_quantization_for_dense_layers,  # noqa: E501
+                     bias_dtype=bias_name)
+        plan = make_plan(model, stats, cfg)
+        self.last_plan = plan
+        apply_plan(model, plan)
+        if in_t != "float32" or out_t != "float32":
+            try:
+                set_io_types(model, in_t, out_t)
+            except ValueError as exc:
+                raise ConversionError(str(exc)) from None
+        return finish(model)
 
 
 def _fresh_copy(model: Model) -> Model:

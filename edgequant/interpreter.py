@@ -65,6 +65,9 @@ class Runner:
         self.model = model
         self.profile = profile
         self.debug = bool(os.environ.get("EDGEQUANT_DEBUG"))
+        # Called as observer(tensor, value) for every subgraph input and every op output, in
+        # every subgraph and loop iteration (calibration hooks its statistics in here).
+        self.observer: Callable[[Tensor, np.ndarray], None] | None = None
         self._plans: dict[int, _Plan] = {}
         missing = self._missing_kernels()
         if missing:
@@ -146,6 +149,10 @@ class Runner:
             env[slot] = data
         for slot, value in zip(p.inputs, inputs):
             env[slot] = value
+        observer = self.observer
+        if observer is not None:
+            for slot, value in zip(p.inputs, inputs):
+                observer(p.tensors[slot], value)
         for k, step in enumerate(p.steps):
             args = [None if i < 0 else env[i] for i in step.ins]
             try:
@@ -161,6 +168,8 @@ class Runner:
                                   f"has {len(step.outs)}")
             for slot, value in zip(step.outs, res):
                 env[slot] = value
+                if observer is not None:
+                    observer(p.tensors[slot], value)
             if keep is None:
                 for slot in p.free_after[k]:
                     env[slot] = None

@@ -55,6 +55,9 @@ class Quant:
     # Extra per-op condition: returns why this op cannot be quantized to ``act_dtype`` (for
     # example an option the integer kernel rejects), or None when it can.
     check: Callable[["Operator", str], str | None] | None = None
+    # Options the rewrite sets on the op when it is quantized, by activation dtype (ADD/SUB in
+    # 16x8 get pot_scale_int16=False, as TF's quantizer writes them).
+    set_options: dict[str, dict[str, object]] = field(default_factory=dict)
 
     def input_role(self, i: int) -> str:
         if not self.inputs:
