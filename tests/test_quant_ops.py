@@ -169,3 +169,17 @@ def test_dequantize_packed_sub_byte_constants(dtype: str, bits: int, zp: int) ->
     model = Model(subgraphs=[sg])
     ours = Runner(model).run_subgraph(sg, [])[0]
     np.testing.assert_array_equal(ours, run_litert(to_bytes(model), [])[0])
+
+
+@pytest.mark.parametrize("scale", [0.05, 0.37, 1 / 3])
+def test_quantize_xnnpack_profile_matches_default_litert(scale: float) -> None:
+    from edgequant.interpreter import Runner
+    from ophelpers import invoke_litert
+
+    rng = np.random.default_rng(5)
+    ties = (rng.integers(-3000, 3000, (32, 64)) * np.float32(scale) / 2).astype(np.float32)
+    x = np.concatenate([ties, rng.standard_normal((32, 64)).astype(np.float32) * 5])
+    model, feeds = build(quantize, _q(x, "int8", (scale, 3)))
+    ours = Runner(model, profile="xnnpack").run_subgraph(model.main, feeds)[0]
+    it = invoke_litert(to_bytes(model), feeds, "AUTO")
+    np.testing.assert_array_equal(ours, it.get_tensor(it.get_output_details()[0]["index"]))

@@ -7,6 +7,9 @@ clamped to the output type. The float -> int32 conversion happens before the zer
 added and the clamp, so NaN and |x / scale| >= 2**31 become INT32_MIN (the x86 conversion
 result) and end up at the type's minimum (or wrap when a negative zero point is added).
 
+Under the 'optimized' and 'xnnpack' profiles a per-tensor float input is multiplied by
+float32(1 / scale) and rounded half to even instead, as LiteRT's optimized kernel and XNNPACK do.
+
 Integer input (int8/uint8 -> int8/uint8/int16, int16 -> int8/int16/int32, int32 ->
 int8/int16): q = MultiplyByQuantizedMultiplier(x - zp_in, M, shift) + zp_out, clamped, with
 (M, shift) = QuantizeMultiplier(double(s_in) / double(s_out)) and gemmlowp double rounding.
@@ -41,8 +44,14 @@ def _from_float(ctx: OpContext, x: np.ndarray) -> np.ndarray:
     if q.per_channel and not 0 <= q.axis < x.ndim:
         raise ValueError(f"QUANTIZE: quantized_dimension {q.axis} out of range")
     scale, zp = q.broadcast(x.ndim)
-    with np.errstate(over="ignore", invalid="ignore"):
-        r = round_half_away(np.asarray(x, np.float32) / scale)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        if ctx.runner.profile in ("optimized", "xnnpack") and not q.per_channel:
+            # The optimized kernel and XNNPACK multiply by float32(1 / scale) and round
+            # ties to even (SPEC_NOTES §4.3).
+            inv = np.float32(1) / scale.astype(np.float32)
+            r = np.rint(np.asarray(x, np.float32) * inv)
+        else:
+            r = round_half_away(np.asarray(x, np.float32) / scale)
     v = wrap_int32(cast_float_to_int32(r) + zp)
     lo, hi = type_range(out_t.dtype)
     out = np.clip(v, lo, hi)
