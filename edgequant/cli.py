@@ -71,6 +71,12 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     conv.optimizations = [Optimize.DEFAULT]
     if args.mode == "float16":
         conv.target_spec.supported_types = ["float16"]
+    full_int = args.mode in ("int8", "int8-only", "16x8")
+    if full_int:
+        _set_full_integer(conv, args)
+    elif args.calibration or args.input_type != "float32" or args.output_type != "float32":
+        raise EdgeQuantError(f"--calibration, --input-type and --output-type need a "
+                             f"full-integer mode (int8, int8-only, 16x8), not {args.mode}")
     conv.min_elements_for_weights = args.min_elements
     conv.dynamic_range_strategy = args.strategy
     conv._experimental_disable_per_channel = args.no_per_channel
@@ -82,8 +88,10 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"{args.model}: {before:,} bytes -> {args.output}: {len(data):,} bytes "
               f"({len(data) / before:.3f}x)")
+        if full_int and conv.last_plan is not None:
+            _print_plan(conv.last_plan)
         s = conv.last_summary
-        if s is not None:
+        if s is not None and not full_int:
             kinds = ", ".join(f"{s.kinds[k]} {k}" for k in ("hybrid", "weight-only", "float")
                               if s.kinds[k])
             print(f"ops: {kinds}")
@@ -91,6 +99,52 @@ def _cmd_convert(args: argparse.Namespace) -> int:
                 if set(c) != {"float"}:
                     print(f"  {op_type}: " + ", ".join(f"{n} {k}" for k, n in sorted(c.items())))
     return 0
+
+
+def _set_full_integer(conv: "TFLiteConverter", args: argparse.Namespace) -> None:
+    from .converter import OpsSet
+    from .samples import load_npz
+
+    if not args.calibration:
+        raise EdgeQuantError(f"--mode {args.mode} needs --calibration DATA.npz (representative "
+                             "samples, one array per input or 'x', samples on axis 0)")
+    try:
+        arrays, _ = load_npz(args.calibration, conv._model)
+    except ValueError as exc:
+        raise EdgeQuantError(str(exc)) from None
+    inputs = conv._model.main.inputs
+    n = arrays[0].shape[0] if args.samples is None else min(args.samples, arrays[0].shape[0])
+
+    def dataset():  # one sample at a time, shaped like the model's inputs
+        for i in range(n):
+            yield [a[i:i + 1] if a.ndim == len(t.shape) else a[i]
+                   for t, a in zip(inputs, arrays)]
+
+    conv.representative_dataset = dataset
+    conv.calibration_samples = n
+    conv.calibration_statistic = args.statistic
+    conv.show_progress = not args.quiet
+    if args.mode == "int8-only":
+        conv.target_spec.supported_ops = {OpsSet.TFLITE_BUILTINS_INT8}
+    elif args.mode == "16x8":
+        conv.target_spec.supported_ops = {
+            OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8}
+        if not args.no_fallback:
+            conv.target_spec.supported_ops.add(OpsSet.TFLITE_BUILTINS)
+    conv.inference_input_type = args.input_type
+    conv.inference_output_type = args.output_type
+
+
+def _print_plan(plan) -> None:  # noqa: ANN001 - plan.Plan
+    from collections import Counter
+
+    kinds = Counter(p.kind for p in plan.ops.values())
+    print(f"ops: {kinds['int']} integer ({plan.config.act_dtype} activations), "
+          f"{kinds['float']} float, {kinds['other'] + kinds['neutral'] + kinds['flow']} other "
+          "(int32/bool/shape ops, control flow)")
+    for p in plan.ops.values():
+        if p.kind == "float":
+            print(f"  float: {p.op.type} (op {p.index}): {p.reason}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,8 +172,25 @@ def build_parser() -> argparse.ArgumentParser:
     conv = sub.add_parser("convert", help="quantize a float .tflite model")
     conv.add_argument("model", help="a float .tflite file")
     conv.add_argument("-o", "--output", required=True, help="the .tflite file to write")
-    conv.add_argument("--mode", choices=["dynamic", "float16"], required=True,
-                      help="dynamic: int8 weights, float activations; float16: fp16 weights")
+    conv.add_argument("--mode", choices=["dynamic", "float16", "int8", "int8-only", "16x8"],
+                      required=True,
+                      help="dynamic: int8 weights, float activations; float16: fp16 weights; "
+                      "int8: full integer with float fallback; int8-only: every op integer "
+                      "(error otherwise); 16x8: int16 activations, int8 weights")
+    conv.add_argument("--calibration", metavar="DATA.npz",
+                      help="representative samples for the full-integer modes (one array per "
+                      "input, by name, or 'x'; samples on axis 0)")
+    conv.add_argument("--samples", type=int, default=None,
+                      help="use at most this many calibration samples")
+    conv.add_argument("--statistic", choices=["minmax", "ema"], default="minmax",
+                      help="calibration range: global min/max (TF's converter) or a moving "
+                      "average of per-sample min/max (ai-edge-quantizer)")
+    conv.add_argument("--input-type", choices=["float32", "int8", "uint8", "int16"],
+                      default="float32", help="model input type (full-integer modes)")
+    conv.add_argument("--output-type", choices=["float32", "int8", "uint8", "int16"],
+                      default="float32", help="model output type (full-integer modes)")
+    conv.add_argument("--no-fallback", action="store_true",
+                      help="16x8: fail instead of leaving ops without an int16 kernel float")
     conv.add_argument("--strategy", choices=["auto", "tf", "weight-only"], default="auto",
                       help="dynamic range: 'auto' picks per op what LiteRT's default runtime "
                       "runs fast (hybrid FC/BATCH_MATMUL, weight-only convs); 'tf' does what "

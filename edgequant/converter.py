@@ -189,6 +189,9 @@ class TFLiteConverter:
                      bias_dtype=bias_name)
         plan = make_plan(model, stats, cfg)
         self.last_plan = plan
+        if not any(p.kind == "int" for p in plan.ops.values()):
+            log.warning("full-integer quantization found no op it can run as integer; the "
+                        "model stays float")
         apply_plan(model, plan)
         if in_t != "float32" or out_t != "float32":
             try:
