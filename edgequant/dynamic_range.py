@@ -7,6 +7,17 @@ Dynamic range follows TF's MLIR dynamic-range quantizer (shared SPEC_NOTES §5;
 * weights with fewer than ``min_elements`` (1024) values stay float;
 * ops with a hybrid kernel consume the int8 weight directly, with ``asymmetric_quantize_inputs``
   set where TF sets it; others (TRANSPOSE_CONV, GATHER, EMBEDDING_LOOKUP) get int8 + DEQUANTIZE.
+* UNIDIRECTIONAL_SEQUENCE_LSTM is all or nothing: its input, recurrent, peephole and projection
+  weights (inputs 1-11, 16) become per-tensor int8 together, with asymmetric inputs (op version
+  3), or none does when any of them is under ``min_elements`` (TF's
+  ``prepare_quantize_dynamic_range.cc`` special case: the op stays float; 'auto' below stores
+  the large ones weight-only instead). LiteRT's kernel needs it: it refuses
+  float recurrent or peephole weights next to int8 ones, reads float input or projection
+  matrices as int8 bytes, and reads only a per-tensor scale (a per-channel tensor's is 0).
+  Peephole vectors have n_cell elements, so TF leaves an LSTM with peepholes float unless
+  ``min_elements`` is lowered. Beyond TF, an op with non-constant weights or a diagonal
+  (1-D) recurrent vector is never made hybrid either (TF would quantize the rest, or write an
+  int8 diagonal that LiteRT reads as float).
 
 Beyond TF, ``strategy='auto'`` (the default) picks per op what LiteRT's default runtime (XNNPACK)
 runs well. XNNPACK does not take hybrid DEPTHWISE_CONV_2D, so TF's choice splits the graph and
@@ -14,10 +25,12 @@ made MobileNetV2 0.56x as fast as float; and its per-row dynamic quantization of
 activations cost agreement on MobileNetV2 without a speed gain at these sizes. So 'auto' keeps
 FULLY_CONNECTED and BATCH_MATMUL hybrid (a clear gain, e.g. on LSTM bodies) and stores conv
 weights weight-only (int8 + DEQUANTIZE, which XNNPACK folds into its packed float weights, so
-the conv runs as fast as float with only weight rounding error). 'tf' reproduces TF exactly
-(bit-identical files' outputs), 'weight-only' makes every op weight-only.
-UNIDIRECTIONAL_SEQUENCE_LSTM weights are weight-only in every strategy (edgequant has no hybrid
-LSTM kernel yet).
+the conv runs as fast as float with only weight rounding error). 'auto' keeps
+UNIDIRECTIONAL_SEQUENCE_LSTM hybrid as TF does: XNNPACK never takes an LSTM, so LiteRT's
+default path runs the builtin hybrid kernel anyway; where the op cannot go hybrid (a weight
+under ``min_elements``, ...) 'auto' stores its large weights weight-only instead of leaving it
+all float. 'tf' reproduces TF exactly (bit-identical files' outputs), 'weight-only' makes every
+op weight-only.
 
 float16 follows ``convertToFloat16Constant``: every float32 constant an op reads becomes a
 FLOAT16 constant followed by DEQUANTIZE (values clamped to +-65504); I/O stays float32.
@@ -41,17 +54,20 @@ _HYBRID = {
     "DEPTHWISE_CONV_2D": ((1,), 3),
     "FULLY_CONNECTED": ((1,), 0),
     "BATCH_MATMUL": ((1,), None),
+    # input-to-gate, recurrent, peephole and projection weights (GetQuantizableOperandIndices)
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": ((1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16), None),
 }
 _WEIGHT_ONLY = {
     "TRANSPOSE_CONV": ((1,), 0),
     "GATHER": ((0,), None),
     "EMBEDDING_LOOKUP": ((1,), None),
-    # input-to-gate, recurrent, peephole and projection weights
-    "UNIDIRECTIONAL_SEQUENCE_LSTM": ((1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16), None),
 }
-_ASYMMETRIC_INPUTS = frozenset({"FULLY_CONNECTED", "BATCH_MATMUL"})
+_ASYMMETRIC_INPUTS = frozenset({"FULLY_CONNECTED", "BATCH_MATMUL",
+                                "UNIDIRECTIONAL_SEQUENCE_LSTM"})
 # Ops kept hybrid by strategy 'auto'; the conv family goes weight-only (see module docstring).
-_AUTO_HYBRID = frozenset({"FULLY_CONNECTED", "BATCH_MATMUL"})
+_AUTO_HYBRID = frozenset({"FULLY_CONNECTED", "BATCH_MATMUL", "UNIDIRECTIONAL_SEQUENCE_LSTM"})
+# Hybrid kernels that need every quantizable weight int8 (see module docstring).
+_ALL_OR_NONE = frozenset({"UNIDIRECTIONAL_SEQUENCE_LSTM"})
 _QUANTIZED_DTYPES = frozenset({"int8", "uint8", "int16", "int4", "float16"})
 
 
@@ -98,6 +114,23 @@ def _axis(op: Operator, axis: int | None, opts: WeightOptions) -> int | None:
     return axis
 
 
+def _not_all_quantizable(op: Operator, idxs: tuple[int, ...], opts: WeightOptions
+                         ) -> str | None:
+    """Why an all-or-none op cannot have every quantizable weight int8, or None."""
+    for i in idxs:
+        t = op.inputs[i] if i < len(op.inputs) else None
+        if t is None:
+            continue
+        if t.data is None or t.dtype != "float32":
+            return f"input {i} ({t.name!r}) is not a float32 constant"
+        if op.type == "UNIDIRECTIONAL_SEQUENCE_LSTM" and 5 <= i <= 8 and t.data.ndim == 1:
+            return f"input {i} ({t.name!r}) is a diagonal recurrent vector (read as float)"
+        if t.data.size < opts.min_elements:
+            return (f"input {i} ({t.name!r}) has {t.data.size} elements, fewer than "
+                    f"min_elements={opts.min_elements}")
+    return None
+
+
 def _quantize_subgraph(sg: Subgraph, opts: WeightOptions, summary: Summary) -> None:
     hybrid_cache: dict[tuple[int, int | None], Tensor] = {}
     weight_only: dict[int, tuple[Tensor, int | None]] = {}
@@ -106,7 +139,18 @@ def _quantize_subgraph(sg: Subgraph, opts: WeightOptions, summary: Summary) -> N
         spec = _HYBRID.get(op.type)
         as_hybrid = spec is not None and (
             opts.strategy == "tf" or (opts.strategy == "auto" and op.type in _AUTO_HYBRID))
-        if spec is None:
+        if as_hybrid and op.type in _ALL_OR_NONE:
+            why = _not_all_quantizable(op, spec[0], opts)
+            if why is not None:
+                as_hybrid = False
+                if opts.strategy == "tf":
+                    spec = None
+                    log.warning("%s %r stays float: partial quantization of its weights is "
+                                "not supported (%s)", op.type, op.outputs[0].name, why)
+                else:
+                    log.info("%s %r: weight-only, not hybrid (%s)", op.type,
+                             op.outputs[0].name, why)
+        elif spec is None:
             spec = _WEIGHT_ONLY.get(op.type)
         if spec is not None:
             idxs, axis = spec

@@ -185,7 +185,13 @@ def test_contradictory_options() -> None:
     c = TFLiteConverter.from_file(DATA / "mnist_cnn" / "float.tflite")
     c.optimizations = [Optimize.DEFAULT]
     c.representative_dataset = lambda: iter([])
-    with pytest.raises(NotImplementedError, match="'int8'"):
+    with pytest.raises(eq.CalibrationError, match="no samples"):
+        c.convert()
+    c = TFLiteConverter.from_file(DATA / "mnist_cnn" / "float.tflite")
+    c.optimizations = [Optimize.DEFAULT]
+    c.representative_dataset = lambda: iter([])
+    c.inference_input_type = np.int16  # int16 I/O belongs to 16x8
+    with pytest.raises(eq.ConversionError, match="inference_input_type int16"):
         c.convert()
 
 
