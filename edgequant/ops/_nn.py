@@ -1,5 +1,6 @@
 """Shared code for the neural-network ops of batch B: sliding windows for depthwise conv and
-pooling, dtype tests for the ``version()`` functions, and a vectorized erfc for GELU.
+pooling (float and raw-integer), the fused-activation clamp in float and in the quantized
+domain, dtype tests for the ``version()`` functions, and a vectorized erfc for GELU.
 
 Window geometry follows ``tflite/kernels/padding.h`` through ``_conv.out_size_and_pad``. Version
 rules follow ``tflite/converter/tools/versioning/op_version.cc`` (GetBuiltinOperatorVersion) and
@@ -9,10 +10,13 @@ rules follow ``tflite/converter/tools/versioning/op_version.cc`` (GetBuiltinOper
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..dtypes import qrange
+from ..qmath import round_half_away
 from ._conv import derived, out_size_and_pad
 
 try:  # the clip ufunc itself: np.clip's Python wrapper costs more than clipping a small tensor
@@ -40,6 +44,34 @@ def clamp_activation(x: np.ndarray, act: str | int) -> np.ndarray:
     place on ``x``, which must be a float32 array the kernel owns."""
     lo, hi = _RANGES_F32.get(act, _NONE_F32)
     return _clip(x, lo, hi, out=x)
+
+
+_ACT_BOUNDS = {"RELU": (0.0, None), "RELU6": (0.0, 6.0), "RELU_N1_TO_1": (-1.0, 1.0),
+               1: (0.0, None), 3: (0.0, 6.0), 2: (-1.0, 1.0)}
+
+
+def quantized_activation_range(act: str | int, out: Tensor) -> tuple[int, int]:
+    """A fused activation as the integer kernels' clamp (kernel_util.cc
+    CalculateActivationRangeQuantized): each bound is zp + TfLiteRound(bound / scale) with the
+    division in float32, intersected with the output type's range. TANH and SIGN_BIT, like
+    NONE, give the whole type range."""
+    qmin, qmax = qrange(out.dtype)
+    bounds = _ACT_BOUNDS.get(act)
+    if bounds is None:
+        return qmin, qmax
+    scale, zp = out.qparams
+    q = []
+    for b in bounds:
+        if b is None:
+            q.append(None)
+            continue
+        tmp = float(round_half_away(np.float32(b) / np.float32(scale)))
+        if not -(2.0**31) <= tmp <= 2.0**31:
+            raise ValueError(f"fused {act}: bound {b} / output scale {scale} overflows int32")
+        q.append(int(zp) + int(tmp))
+    lo = max(qmin, q[0])
+    hi = qmax if q[1] is None else min(qmax, q[1])
+    return lo, hi
 
 
 def add_bias_act(ctx: OpContext, out: np.ndarray, bias: np.ndarray | None, act: str | int,
@@ -112,8 +144,8 @@ def pool2d(x: np.ndarray, options: dict, average: bool) -> np.ndarray:
         fast = _max_pool_tiles(x, kh, kw, options["padding"])
         if fast is not None:
             return fast
-    tap, oh, ow = window(x, kh, kw, sh, sw, 1, 1, options["padding"],
-                         0.0 if average else -np.inf)
+    tap, _, _ = window(x, kh, kw, sh, sw, 1, 1, options["padding"],
+                       0.0 if average else -np.inf)
     acc = tap(0, 0).copy()
     for i in range(kh):
         for j in range(kw):
@@ -127,6 +159,43 @@ def pool2d(x: np.ndarray, options: dict, average: bool) -> np.ndarray:
                   * valid_counts(x.shape[2], kw, sw, options["padding"])[None, :])
         acc /= counts.astype(np.float32)[None, :, :, None]
     return acc
+
+
+def pool2d_int(x: np.ndarray, options: dict, average: bool) -> np.ndarray:
+    """MAX_POOL_2D / AVERAGE_POOL_2D on raw int8 / int16 codes, before the activation clamp
+    (reference_integer_ops::MaxPool / AveragePool). No zero point is subtracted: both work on
+    the stored integers, which is only meaningful with equal input and output quantization.
+    Max: the largest code among the taps inside the input. Average: an int32 sum of those taps
+    divided by their count, rounded half away from zero (``(acc +- count / 2) / count`` with C
+    truncation). Returns int32."""
+    kh, kw = options["filter_height"], options["filter_width"]
+    sh, sw = options["stride_h"], options["stride_w"]
+    if min(kh, kw) <= 0:
+        raise ValueError(f"filter size {kh}x{kw} must be positive")
+    if not average:
+        if (kh, kw) == (sh, sw) and x.ndim == 4:
+            fast = _max_pool_tiles(x, kh, kw, options["padding"])
+            if fast is not None:
+                return fast.astype(np.int32)
+        # Padded taps hold the type's minimum, which never beats a real tap.
+        tap, _, _ = window(x, kh, kw, sh, sw, 1, 1, options["padding"], np.iinfo(x.dtype).min)
+        acc = tap(0, 0).astype(np.int32)
+        for i in range(kh):
+            for j in range(kw):
+                if i or j:
+                    np.maximum(acc, tap(i, j), out=acc)
+        return acc
+    tap, _, _ = window(x, kh, kw, sh, sw, 1, 1, options["padding"], 0)
+    acc = tap(0, 0).astype(np.int32)
+    for i in range(kh):
+        for j in range(kw):
+            if i or j:
+                acc += tap(i, j)
+    counts = (valid_counts(x.shape[1], kh, sh, options["padding"])[:, None]
+              * valid_counts(x.shape[2], kw, sw, options["padding"])[None, :])
+    counts = counts.astype(np.int32)[None, :, :, None]
+    mag = (np.abs(acc) + counts // 2) // counts
+    return np.where(acc > 0, mag, -mag).astype(np.int32)
 
 
 def _max_pool_tiles(x: np.ndarray, kh: int, kw: int, padding: str) -> np.ndarray | None:

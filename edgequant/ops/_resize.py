@@ -88,3 +88,24 @@ def nearest_axis(in_size: int, out_size: int, align_corners: bool, half_pixel: b
     if half_pixel:
         idx = np.maximum(idx, 0)
     return idx
+
+
+def bilinear_axis_q11(in_size: int, out_size: int, align_corners: bool, half_pixel: bool
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """XNNPACK's int8 coordinates (indirection.c, resize_bilinear2d_hwc_q11): float32 source
+    positions clamped to [0, in - 1], lower index by truncation, upper = lower + 1 clamped, and
+    the fraction as an 11-bit weight rounded to nearest even. Half-pixel centers apply only
+    without align_corners; otherwise TF's legacy mapping."""
+    f32 = np.float32
+    adj = int(align_corners and out_size != 1)
+    s = f32(in_size - adj) / f32(out_size - adj)
+    pos = np.arange(out_size, dtype=np.float32)
+    top = f32(in_size - 1)
+    if half_pixel and not align_corners:
+        v = np.minimum(np.maximum(pos * s + (f32(f32(0.5) * s) - f32(0.5)), f32(0)), top)
+    else:
+        v = np.minimum(pos * s, top)
+    lo = v.astype(np.int64)
+    hi = np.minimum(lo + 1, in_size - 1)
+    w = np.rint((v - lo.astype(np.float32)) * f32(2048)).astype(np.int64)
+    return lo, hi, w

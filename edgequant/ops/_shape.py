@@ -16,7 +16,8 @@ import numpy as np
 from ._base import randn
 
 if TYPE_CHECKING:
-    from ..ir import Operator
+    from ..ir import Operator, Tensor
+    from ._base import Example
 
 
 def ints(x: np.ndarray | None, what: str = "index tensor") -> list[int]:
@@ -86,7 +87,28 @@ def pad_constant(op: str, x: np.ndarray, paddings: np.ndarray, value: np.ndarray
     return out
 
 
-def pad_version(op: "Operator") -> int:
+def pad_value_int(op: Operator, x: np.ndarray, constant_values: np.ndarray | None
+                  ) -> np.ndarray:
+    """The value PAD / PADV2 pad integer codes with (pad.cc Eval / EvalInt): a quantized int8 or
+    int16 input (and any uint8 one) pads with ``constant_values``, whose scale and zero point
+    must then equal the output's, or without it with the output zero point (0 must be
+    representable); an unquantized input pads with ``constant_values`` or 0."""
+    in_t, out_t = op.inputs[0], op.outputs[0]
+    quantized = in_t is not None and in_t.quantization is not None and (
+        in_t.quantization.scale is not None and in_t.quantization.scale.size > 0)
+    if not quantized and x.dtype != np.uint8:
+        return np.zeros((), x.dtype) if constant_values is None else constant_values
+    if constant_values is not None:
+        require_same_quant(op.type, op.inputs[2], out_t)
+        return constant_values
+    zp = legacy_qparams(out_t)[1]
+    info = np.iinfo(x.dtype)
+    if not info.min <= zp <= info.max:
+        raise ValueError(f"{op.type}: output zero point {zp} does not fit {x.dtype}")
+    return np.array(zp, x.dtype)
+
+
+def pad_version(op: Operator) -> int:
     """op_version.cc's shared PAD / PADV2 rule."""
     t = in_dtype(op)
     if t == "bool":
@@ -104,13 +126,13 @@ def rand_pads(rng: np.random.Generator, shape: list[int], most: int = 3,
 
 
 # -- op signature helpers for version() --------------------------------------------------------
-def in_dtype(op: "Operator", i: int = 0) -> str:
+def in_dtype(op: Operator, i: int = 0) -> str:
     """dtype name of input ``i`` ('' when absent)."""
     t = op.inputs[i] if i < len(op.inputs) else None
     return t.dtype if t is not None else ""
 
 
-def in_rank(op: "Operator", i: int = 0) -> int:
+def in_rank(op: Operator, i: int = 0) -> int:
     t = op.inputs[i] if i < len(op.inputs) else None
     return len(t.shape) if t is not None else 0
 
@@ -133,3 +155,58 @@ def rand(rng: np.random.Generator, shape: tuple[int, ...] | list[int], dtype: st
 def dims(rng: np.random.Generator, rank: int, lo: int = 1, hi: int = 5) -> list[int]:
     """A random shape of ``rank`` dimensions, each in [lo, hi]."""
     return [int(d) for d in rng.integers(lo, hi + 1, rank)]
+
+
+# -- quantized tensors ------------------------------------------------------------------------
+# The data-movement kernels copy raw integer codes, so their integer kernel is the float one
+# (``run_int = run_float``). What differs is the Prepare-time checks some of them make on the
+# quantization parameters, reproduced by these helpers.
+
+def legacy_qparams(t: Tensor | None) -> tuple[np.float32, int]:
+    """(scale, zero point) as LiteRT's ``TfLiteTensor.params`` holds them: the first entry of
+    the table, (0, 0) without one. Kernels compare these with exact equality."""
+    s, z = (0.0, 0) if t is None else t.qparams
+    return np.float32(s), int(z)
+
+
+def require_same_quant(op: str, a: Tensor | None, b: Tensor | None) -> None:
+    """TF_LITE_ENSURE_EQ on the scales and zero points of ``a`` and ``b``."""
+    qa, qb = legacy_qparams(a), legacy_qparams(b)
+    if qa != qb:
+        raise ValueError(
+            f"{op}: {getattr(a, 'name', '?')!r} is quantized as (scale {float(qa[0])!r}, zero "
+            f"point {qa[1]}) but {getattr(b, 'name', '?')!r} as (scale {float(qb[0])!r}, zero "
+            f"point {qb[1]}); LiteRT's kernel requires them to be equal")
+
+
+def require_zero_point_0(op: str, *tensors: Tensor | None) -> None:
+    """The int16 kernels' TF_LITE_ENSURE_EQ(zero_point, 0) on each of ``tensors``."""
+    for t in tensors:
+        if t is not None and t.dtype == "int16" and legacy_qparams(t)[1] != 0:
+            raise ValueError(f"{op}: int16 tensor {t.name!r} has zero point "
+                             f"{legacy_qparams(t)[1]}; LiteRT's int16 kernel requires 0")
+
+
+def qrand(rng: np.random.Generator, shape: tuple[int, ...] | list[int], dtype: str = "int8"
+          ) -> np.ndarray:
+    """Random codes over the whole range of a quantized type (int8 / int16)."""
+    info = np.iinfo(np.dtype(dtype))
+    return rng.integers(info.min, info.max, tuple(shape), endpoint=True).astype(dtype)
+
+
+def qspec(rng: np.random.Generator, dtype: str = "int8") -> tuple[float, int]:
+    """A random (scale, zero point) for examples: int16 gets zero point 0, as LiteRT's 16x8
+    kernels expect."""
+    scale = float(np.float32(rng.uniform(0.002, 0.2)))
+    return scale, 0 if dtype == "int16" else int(rng.integers(-100, 101))
+
+
+def with_quant(ex: Example, spec: tuple[float, int], ins: tuple[int, ...] = (0,),
+               name: str = "") -> Example:
+    """``ex`` with quantization ``spec`` on inputs ``ins`` and on every output (the tensors a
+    data-movement op moves unchanged), optionally renamed."""
+    ex.quant = {**{f"in{i}": spec for i in ins},
+                **{f"out{j}": spec for j in range(ex.num_outputs)}}
+    if name:
+        ex.name = name
+    return ex

@@ -2,7 +2,8 @@
 
 ``shape`` is a 1-D int32 or int64 tensor (constant or run-time) whose rank is at least the
 input's; each input dim must be 1 or equal the target dim (aligned from the right). No
-string support. Version 1 is retired: LiteRT registers 2-4 only.
+string support. Version 1 is retired: LiteRT registers 2-4 only. Quantized codes are copied
+as they are (``run_int``; LiteRT checks no quantization).
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import numpy as np
 
 from ..ir import Operator
 from ._base import Const, Example, OpContext
-from ._shape import dims, in_dtype, ints, rand
+from ._rules import MOVE
+from ._shape import dims, in_dtype, ints, qspec, rand, with_quant
 
 OP = "BROADCAST_TO"
 OPTIONS = "BroadcastToOptions"
+QUANT = MOVE
 
 
 def run_float(ctx: OpContext, x: np.ndarray, shape: np.ndarray) -> np.ndarray:
@@ -25,6 +28,9 @@ def run_float(ctx: OpContext, x: np.ndarray, shape: np.ndarray) -> np.ndarray:
     if k < 0 or any(d not in (1, t) for d, t in zip(x.shape, target[k:])):
         raise ValueError(f"BROADCAST_TO: {list(x.shape)} does not broadcast to {target}")
     return np.broadcast_to(x, target).copy()
+
+
+run_int = run_float
 
 
 def version(op: Operator) -> int:
@@ -46,4 +52,7 @@ EXAMPLES = [
     lambda rng: _ex(rng, 2, 2, "int8", "runtime shape int8", runtime=True),
     lambda rng: _ex(rng, 0, 3, "int64", "scalar int64"),
     lambda rng: _ex(rng, 5, 1, "float32", "6-D"),
+    lambda rng: with_quant(_ex(rng, 3, 1, "int8", ""), qspec(rng), name="quantized int8"),
+    lambda rng: with_quant(_ex(rng, 2, 2, "int16", "", runtime=True), qspec(rng, "int16"),
+                           name="quantized int16 runtime shape"),
 ]

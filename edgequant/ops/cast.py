@@ -8,6 +8,10 @@ LiteRT 2.3 kernel, which differ from NumPy's ``astype``:
 * anything -> float16 goes through float32 first (float64/int64 are rounded twice);
 * complex64 -> real types uses the real part only (also for bool: imag is ignored);
 * integer -> narrower integer wraps, -> bool is ``!= 0``; bool -> numbers is 0/1.
+
+Quantization parameters are ignored: a quantized int8 / int16 tensor converts its raw codes
+(``run_int`` is the same kernel), so CAST never dequantizes. A quantizer must therefore leave
+CAST's tensors as they are (``KEEP``) rather than quantize them.
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ import numpy as np
 
 from ._base import Example, OpContext, randn
 from ._elementwise import in_type, out_type
+from ._rules import KEEP, Quant
+from ._shape import qrand
 
 OP = "CAST"
 OPTIONS = "CastOptions"
+QUANT = Quant(inputs=(KEEP,), outputs=KEEP)
 
 _TYPES = ("float32", "float16", "float64", "int64", "int32", "uint32", "int16", "uint16",
           "uint8", "int8", "bool", "complex64")
@@ -61,6 +68,9 @@ def run_float(ctx: OpContext, x: np.ndarray) -> np.ndarray:
         return x.astype(out_dt)
 
 
+run_int = run_float
+
+
 def version(op) -> int:
     ts = (in_type(op), out_type(op))
     if any(t.startswith("float8") for t in ts):
@@ -85,6 +95,11 @@ def _ex(x: np.ndarray, out: str, name: str) -> Example:
                    output_dtypes=[out])
 
 
+def _q(ex: Example, quant: dict) -> Example:
+    ex.quant = quant
+    return ex
+
+
 _EDGES = np.array([1.7, -1.7, -0.5, 3e9, -3e9, np.inf, -np.inf, np.nan, 2**31 - 64, 128.5],
                   np.float32)
 
@@ -100,4 +115,11 @@ EXAMPLES = [
     lambda rng: _ex(np.concatenate([randn(rng, 4), [0.0, -0.0, np.nan, 1e-45]]).astype(
         np.float32), "bool", "float32->bool"),
     lambda rng: _ex(rng.random((2, 3)) < 0.5, "float32", "bool->float32"),
+    lambda rng: _q(_ex(qrand(rng, (3, 5)), "float32", "quantized int8->float32: raw codes"),
+                   {"in0": (0.1, 3)}),
+    lambda rng: _q(_ex(qrand(rng, (2, 4), "int16"), "int32", "quantized int16->int32"),
+                   {"in0": (0.001, 0)}),
+    lambda rng: _q(_ex(np.concatenate([randn(rng, 6, scale=100.0), _EDGES]), "int8",
+                       "float32->quantized int8 saturates, scale ignored"),
+                   {"out0": (0.05, -7)}),
 ]

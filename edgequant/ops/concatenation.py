@@ -3,7 +3,10 @@
 The axis may be negative. LiteRT refuses any fused activation other than NONE (Prepare
 fails), so we do too rather than apply one it never would. Rank-0 inputs are only accepted
 by LiteRT when all are constants; they stack into a vector. Integer and bool types are byte
-copies.
+copies, quantized codes included (``run_int``). LiteRT's Prepare requires every int8 input to
+carry exactly the output's scale and zero point, and every int16 tensor a zero point of 0
+(int16 scales are not compared: a mismatch would run and be misread); ``run_int`` checks the
+same.
 """
 
 from __future__ import annotations
@@ -12,10 +15,22 @@ import numpy as np
 
 from ..ir import Operator
 from ._base import Const, Example, OpContext
-from ._shape import dims, in_dtype, norm_axis, rand, require_dtype
+from ._rules import SHARED, Quant
+from ._shape import (
+    dims,
+    in_dtype,
+    norm_axis,
+    qspec,
+    rand,
+    require_dtype,
+    require_same_quant,
+    require_zero_point_0,
+    with_quant,
+)
 
 OP = "CONCATENATION"
 OPTIONS = "ConcatenationOptions"
+QUANT = Quant(inputs=(SHARED,), outputs=SHARED)
 
 _TYPES = "float32 float16 uint8 int8 int16 int32 int64 bool uint32"
 
@@ -34,6 +49,15 @@ def run_float(ctx: OpContext, *xs: np.ndarray) -> np.ndarray:
             raise ValueError("CONCATENATION of scalars needs axis 0 and all inputs rank 0")
         return np.stack(xs)
     return np.concatenate(xs, axis=norm_axis(o.get("axis", 0), x0.ndim))
+
+
+def run_int(ctx: OpContext, *xs: np.ndarray) -> np.ndarray:
+    out_t = ctx.op.outputs[0]
+    for t in ctx.op.inputs:
+        if t is not None and t.dtype == "int8":
+            require_same_quant(OP, t, out_t)
+    require_zero_point_0(OP, *ctx.op.inputs, out_t)
+    return run_float(ctx, *xs)
 
 
 def version(op: Operator) -> int:
@@ -58,4 +82,10 @@ EXAMPLES = [
                          enumerate(_parts(rng, 3, 2, 2, "int64"))], {"axis": -1},
                         "const input int64"),
     lambda rng: Example(_parts(rng, 5, 2, 2, "int8"), {"axis": 2}, "5-D int8"),
+    lambda rng: with_quant(Example(_parts(rng, 4, 3, 3, "int8"), {"axis": -1}, ""),
+                           qspec(rng), (0, 1, 2), "quantized int8 channels"),
+    lambda rng: with_quant(Example([x if i else Const(x) for i, x in
+                                    enumerate(_parts(rng, 3, 1, 2, "int16"))], {"axis": 1},
+                                   ""), qspec(rng, "int16"), (0, 1),
+                           "quantized int16 const input"),
 ]

@@ -4,7 +4,10 @@ EvalSimple).
 Inputs are (ids, table): ids a 1-D int32 tensor, table at least 2-D. Output:
 [len(ids)] + table.shape[1:], in the table's dtype (a row memcpy, so any dtype). An id
 outside [0, rows) is an error. A quantized table with a float output is the hybrid path
-(EvalHybrid: value * per-row or per-tensor scale), not this float kernel.
+(EvalHybrid: value * per-row or per-tensor scale), not this float kernel. A quantized int8 /
+int16 table with an output of the same type is EvalSimple again, a copy of raw codes
+(``run_int``): output and table share their quantization (not checked by LiteRT, which does
+refuse per-row scales there).
 """
 
 from __future__ import annotations
@@ -14,10 +17,13 @@ import numpy as np
 from ..ir import Operator
 from . import _hybrid
 from ._base import Const, Example, OpContext
-from ._shape import dims, rand
+from ._rules import KEEP, SHARED, Quant
+from ._shape import dims, qspec, rand, with_quant
 
 OP = "EMBEDDING_LOOKUP"
 OPTIONS = None
+# Inputs are (ids, table).
+QUANT = Quant(inputs=(KEEP, SHARED), outputs=SHARED)
 
 
 def run_float(ctx: OpContext, ids: np.ndarray, table: np.ndarray) -> np.ndarray:
@@ -30,6 +36,19 @@ def run_float(ctx: OpContext, ids: np.ndarray, table: np.ndarray) -> np.ndarray:
     if ids.size and (ids.min() < 0 or ids.max() >= rows):
         raise IndexError(f"EMBEDDING_LOOKUP: id out of bounds [0, {rows})")
     return table[ids]
+
+
+def run_int(ctx: OpContext, ids: np.ndarray, table: np.ndarray) -> np.ndarray:
+    if ctx.op.outputs[0].dtype in ("float32", "float16"):
+        # A run-time quantized table with a float output: still LiteRT's hybrid kernel.
+        return run_hybrid(ctx, ids, table)
+    q = ctx.op.inputs[1].quantization
+    if q is not None and q.scale is not None and q.scale.size > 1:
+        raise ValueError(f"{OP}: a per-row quantized table only has a float-output (hybrid) "
+                         f"kernel in LiteRT")
+    if ctx.op.outputs[0].dtype != table.dtype.name:
+        raise TypeError(f"{OP}: a {table.dtype} table needs a {table.dtype} or float32 output")
+    return run_float(ctx, ids, table)
 
 
 def run_hybrid(ctx: OpContext, ids: np.ndarray, table: np.ndarray) -> np.ndarray:
@@ -63,4 +82,8 @@ EXAMPLES = [
     lambda rng: _ex(rng, 2, 4, "int8", "runtime int8 table", const_table=False),
     lambda rng: _ex(rng, 2, 6, "bool", "bool, const ids", const_ids=True, const_table=False),
     lambda rng: _ex(rng, 2, 1, "int64", "one id int64"),
+    lambda rng: with_quant(_ex(rng, 2, 5, "int8", ""), qspec(rng), (1,),
+                           "quantized int8 const table"),
+    lambda rng: with_quant(_ex(rng, 3, 4, "int16", "", const_table=False), qspec(rng, "int16"),
+                           (1,), "quantized int16 runtime table"),
 ]

@@ -2,7 +2,9 @@
 
 Inputs (dims, value): dims a 1-D int32 or int64 tensor (constant or run-time, every entry
 >= 0), value a rank-0 tensor whose dtype the output takes (float32, int8, int16, int32,
-int64, bool, ...).
+int64, bool, ...). A quantized int8 / int16 value fills as its raw code (``run_int``);
+LiteRT's Prepare requires the value and the output to share scale and zero point exactly, and
+an int16 value a zero point of 0.
 """
 
 from __future__ import annotations
@@ -11,10 +13,21 @@ import numpy as np
 
 from ..ir import Operator
 from ._base import Const, Example, OpContext
-from ._shape import dims, in_dtype, ints, rand
+from ._rules import KEEP, SHARED, Quant
+from ._shape import (
+    dims,
+    in_dtype,
+    ints,
+    qspec,
+    rand,
+    require_same_quant,
+    require_zero_point_0,
+    with_quant,
+)
 
 OP = "FILL"
 OPTIONS = "FillOptions"
+QUANT = Quant(inputs=(KEEP, SHARED), outputs=SHARED)
 
 
 def run_float(ctx: OpContext, shape: np.ndarray, value: np.ndarray) -> np.ndarray:
@@ -26,6 +39,12 @@ def run_float(ctx: OpContext, shape: np.ndarray, value: np.ndarray) -> np.ndarra
     if np.ndim(value) != 0:
         raise ValueError("FILL value must be a scalar (rank 0)")
     return np.full(d, value, dtype=np.asarray(value).dtype)
+
+
+def run_int(ctx: OpContext, shape: np.ndarray, value: np.ndarray) -> np.ndarray:
+    require_same_quant(OP, ctx.op.inputs[1], ctx.op.outputs[0])
+    require_zero_point_0(OP, ctx.op.inputs[1])
+    return run_float(ctx, shape, value)
 
 
 def version(op: Operator) -> int:
@@ -51,4 +70,7 @@ EXAMPLES = [
     lambda rng: _ex(rng, 2, "int8", "runtime dims int8", runtime=True),
     lambda rng: _ex(rng, 1, "int64", "int64"),
     lambda rng: _ex(rng, 0, "float32", "scalar output"),
+    lambda rng: with_quant(_ex(rng, 3, "int8", ""), qspec(rng), (1,), "quantized int8"),
+    lambda rng: with_quant(_ex(rng, 2, "int16", "", runtime=True), qspec(rng, "int16"), (1,),
+                           "quantized int16 runtime dims"),
 ]

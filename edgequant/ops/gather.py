@@ -5,7 +5,8 @@ Indices are int16, int32 or int64; any negative or out-of-range index fails the 
 ("gather index out of bounds"), unlike TF's clamping on CPU. ``axis`` may be negative;
 ``batch_dims`` (negative counts from the indices' rank) must be <= axis, and the first
 ``batch_dims`` dims of params and indices must match. Output shape:
-params[:axis] + indices[batch_dims:] + params[axis+1:].
+params[:axis] + indices[batch_dims:] + params[axis+1:]. Quantized params are gathered as raw
+codes (``run_int``); LiteRT checks no quantization.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import numpy as np
 
 from ..ir import Operator
 from ._base import Const, Example, OpContext
-from ._shape import dims, in_dtype, norm_axis, rand, require_dtype
+from ._rules import MOVE
+from ._shape import dims, in_dtype, norm_axis, qspec, rand, require_dtype, with_quant
 
 OP = "GATHER"
 OPTIONS = "GatherOptions"
+QUANT = MOVE
 
 
 def run_float(ctx: OpContext, params: np.ndarray, indices: np.ndarray) -> np.ndarray:
@@ -41,6 +44,9 @@ def run_float(ctx: OpContext, params: np.ndarray, indices: np.ndarray) -> np.nda
     # Advanced indices around a slice put their broadcast dims first: (batch, k, outer, inner).
     out = p[np.arange(batch)[:, None], :, idx, :].transpose(0, 2, 1, 3)
     return out.reshape(params.shape[:axis] + indices.shape[bd:] + params.shape[axis + 1:])
+
+
+run_int = run_float
 
 
 def version(op: Operator) -> int:
@@ -70,4 +76,9 @@ EXAMPLES = [
     lambda rng: _ex(rng, 3, 1, [0, 2, 2], "int8", "negative batch_dims int8", batch_dims=-2),
     lambda rng: _ex(rng, 3, 1, [5], "bool", "bool int16 indices", idx_dtype="int16"),
     lambda rng: _ex(rng, 2, 1, [], "int64", "scalar index int64"),
+    lambda rng: with_quant(_ex(rng, 3, 1, [4], "int8", ""), qspec(rng), name="quantized int8"),
+    lambda rng: with_quant(_ex(rng, 2, 0, [2, 3], "int8", "", const=True), qspec(rng),
+                           name="quantized int8 const table rows"),
+    lambda rng: with_quant(_ex(rng, 3, -1, [0, 2], "int16", "", batch_dims=1),
+                           qspec(rng, "int16"), name="quantized int16 batch_dims 1"),
 ]

@@ -3,7 +3,8 @@
 
 Indices are int16, int32 or int64, at least 1-D; the last dim (<= params rank) holds one
 coordinate per leading params dim. Output: indices.shape[:-1] + params.shape[nd:]. Any
-negative or out-of-range coordinate is an error (no clamping, no wrap-around).
+negative or out-of-range coordinate is an error (no clamping, no wrap-around). Quantized params
+are gathered as raw codes (``run_int``); LiteRT checks no quantization.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import numpy as np
 
 from ..ir import Operator
 from ._base import Const, Example, OpContext
-from ._shape import dims, in_dtype, rand, require_dtype
+from ._rules import MOVE
+from ._shape import dims, in_dtype, qspec, rand, require_dtype, with_quant
 
 OP = "GATHER_ND"
 OPTIONS = "GatherNdOptions"
+QUANT = MOVE
 
 
 def run_float(ctx: OpContext, params: np.ndarray, indices: np.ndarray) -> np.ndarray:
@@ -31,6 +34,9 @@ def run_float(ctx: OpContext, params: np.ndarray, indices: np.ndarray) -> np.nda
         raise IndexError("GATHER_ND: index out of bounds")
     coords = tuple(np.moveaxis(indices.astype(np.intp), -1, 0))
     return params[coords].reshape(indices.shape[:-1] + params.shape[nd:])
+
+
+run_int = run_float
 
 
 def version(op: Operator) -> int:
@@ -55,4 +61,8 @@ EXAMPLES = [
     lambda rng: _ex(rng, 2, 1, [3], "bool", "rows bool"),
     lambda rng: _ex(rng, 3, 1, [], "int8", "single index int8 int16 indices", "int16"),
     lambda rng: _ex(rng, 2, 2, [2, 2], "int64", "int64 params"),
+    lambda rng: with_quant(_ex(rng, 3, 2, [4], "int8", ""), qspec(rng),
+                           name="quantized int8 slices"),
+    lambda rng: with_quant(_ex(rng, 3, 3, [2, 2], "int16", "", "int64"), qspec(rng, "int16"),
+                           name="quantized int16 elements"),
 ]

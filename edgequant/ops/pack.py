@@ -1,7 +1,9 @@
 """PACK: stack ``values_count`` equal-shaped tensors along a new ``axis`` (tflite/kernels/pack.cc).
 
 The axis may be negative (counted on the output rank). LiteRT's pack has no bool kernel
-(float32, int8, uint8, int16, int32, uint32, int64 only).
+(float32, int8, uint8, int16, int32, uint32, int64 only). Quantized inputs are stacked as raw
+codes (``run_int``); LiteRT's Prepare requires every input to carry exactly the output's
+scale and zero point, and so do we.
 """
 
 from __future__ import annotations
@@ -10,10 +12,21 @@ import numpy as np
 
 from ..ir import Operator
 from ._base import Const, Example, OpContext
-from ._shape import dims, in_dtype, norm_axis, rand, require_dtype
+from ._rules import SHARED, Quant
+from ._shape import (
+    dims,
+    in_dtype,
+    norm_axis,
+    qspec,
+    rand,
+    require_dtype,
+    require_same_quant,
+    with_quant,
+)
 
 OP = "PACK"
 OPTIONS = "PackOptions"
+QUANT = Quant(inputs=(SHARED,), outputs=SHARED)
 
 
 def run_float(ctx: OpContext, *xs: np.ndarray) -> np.ndarray:
@@ -24,6 +37,12 @@ def run_float(ctx: OpContext, *xs: np.ndarray) -> np.ndarray:
     if any(x.dtype != xs[0].dtype or x.shape != xs[0].shape for x in xs):
         raise ValueError("PACK inputs must share one dtype and shape")
     return np.stack(xs, axis=norm_axis(o.get("axis", 0), xs[0].ndim + 1))
+
+
+def run_int(ctx: OpContext, *xs: np.ndarray) -> np.ndarray:
+    for t in ctx.op.inputs:
+        require_same_quant(OP, t, ctx.op.outputs[0])
+    return run_float(ctx, *xs)
 
 
 def version(op: Operator) -> int:
@@ -45,4 +64,8 @@ EXAMPLES = [
     lambda rng: _ex(rng, 2, 4, 1, "int64", "middle int64"),
     lambda rng: _ex(rng, 3, 3, -2, "int8", "const input int8", const=True),
     lambda rng: _ex(rng, 0, 5, 0, "float32", "scalars"),
+    lambda rng: with_quant(_ex(rng, 3, 3, 1, "int8", ""), qspec(rng), (0, 1, 2),
+                           "quantized int8 axis 1"),
+    lambda rng: with_quant(_ex(rng, 2, 2, -1, "int16", "", const=True), qspec(rng, "int16"),
+                           (0, 1), "quantized int16 const input"),
 ]

@@ -12,10 +12,13 @@ import numpy as np
 
 from ..ir import Operator
 from ._base import Const, Example, OpContext, randn
-from ._reduce import reduce_extreme, reducer_inputs
+from ._reduce import quantized_extreme, reduce_extreme, reducer_inputs
+from ._rules import KEEP, SHARED, Quant
+from ._shape import qrand, qspec
 
 OP = "REDUCE_MIN"
 OPTIONS = "ReducerOptions"
+QUANT = Quant(inputs=(SHARED, KEEP), outputs=SHARED)
 
 
 def run_float(ctx: OpContext, x: np.ndarray, axis: np.ndarray) -> np.ndarray:
@@ -26,15 +29,19 @@ def run_float(ctx: OpContext, x: np.ndarray, axis: np.ndarray) -> np.ndarray:
 def run_int(ctx: OpContext, x: np.ndarray, axis: np.ndarray) -> np.ndarray:
     """Quantized input: the minimum of the raw codes, valid only because LiteRT insists on
     identical input and output quantization (checked at Eval, reduce.cc)."""
-    qi, qo = ctx.op.inputs[0].qparams, ctx.op.outputs[0].qparams
-    if (np.float32(qi[0]), qi[1]) != (np.float32(qo[0]), qo[1]):
-        raise ValueError(f"{OP}: input quantization {qi} differs from output {qo}")
-    return run_float(ctx, x, axis)
+    return quantized_extreme(ctx, x, axis, is_max=False)
 
 
 def version(op: Operator) -> int:
     dt = op.inputs[0].dtype
     return 3 if dt == "int16" else 2 if dt == "int8" else 1
+
+
+def _q(rng: np.random.Generator, shape: tuple[int, ...], axes: list[int], keep: bool,
+       name: str, dtype: str = "int8") -> Example:
+    spec = qspec(rng, dtype)
+    return Example([qrand(rng, shape, dtype), Const(np.array(axes, np.int32))],
+                   {"keep_dims": keep}, name, quant={"in0": spec, "out0": spec})
 
 
 def _with_specials(rng: np.random.Generator) -> np.ndarray:
@@ -56,4 +63,9 @@ EXAMPLES = [
                         {"keep_dims": True}, "all axes"),
     lambda rng: Example([rng.integers(-1000, 1000, (3, 4, 2)).astype(np.int32),
                          Const(np.array([2], np.int32))], {"keep_dims": False}, "int32"),
+    lambda rng: _q(rng, (2, 6, 6, 4), [1, 2], True, "int8 spatial keep_dims"),
+    lambda rng: _q(rng, (3, 4, 5), [-1, 0], False, "int8 two axes"),
+    lambda rng: _q(rng, (4, 5), [0, 1], False, "int8 all axes"),
+    lambda rng: _q(rng, (3, 4, 5), [1], True, "int16", "int16"),
+    lambda rng: _q(rng, (2, 3, 4), [0, 1, 2], True, "int16 all axes", "int16"),
 ]

@@ -4,7 +4,8 @@
 Source index = floor((i + offset) * scale), or round-half-away-from-zero with align_corners,
 clamped to the input size; offset is 0.5 with half_pixel_centers, and scale is
 (in - 1) / (out - 1) with align_corners. All in float32, as in the kernel. Values are copied
-bytewise, so the kernel serves every dtype and quantized tensors alike.
+bytewise, so the kernel serves every dtype and quantized tensors alike (``run_int``; LiteRT
+checks no quantization).
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ import numpy as np
 from ..ir import Operator
 from ._base import Const, Example, OpContext, randn
 from ._resize import nearest_axis, options, output_size
+from ._rules import MOVE
+from ._shape import qrand, qspec, with_quant
 
 OP = "RESIZE_NEAREST_NEIGHBOR"
 OPTIONS = "ResizeNearestNeighborOptions"
+QUANT = MOVE
 
 
 def run_float(ctx: OpContext, x: np.ndarray, size: np.ndarray) -> np.ndarray:
@@ -53,4 +57,10 @@ EXAMPLES = [
                         "align_corners to width 1"),
     lambda rng: Example([rng.integers(-100, 100, (1, 3, 3, 2)).astype(np.int32),
                          np.array([5, 6], np.int32)], {}, "int32, runtime size"),
+    lambda rng: with_quant(Example([qrand(rng, (2, 4, 5, 3)), _size(9, 7)],
+                                   {"half_pixel_centers": True}, "quantized int8 half_pixel"),
+                           qspec(rng)),
+    lambda rng: with_quant(Example([qrand(rng, (3, 9, 8, 2), "int16"), _size(4, 3)],
+                                   {"align_corners": True}, "quantized int16 align_corners"),
+                           qspec(rng, "int16")),
 ]

@@ -4,7 +4,8 @@
 begin's type, so we refuse a mismatched pair rather than guess what it would misread. A size
 of -1 means "to the end"; any other negative size, or a slice past the end, is an error.
 Byte copy, so every dtype works; more than 5 dimensions use LiteRT's generic path (same
-result).
+result). Quantized tensors are sliced as raw codes (``run_int``); LiteRT checks no
+quantization.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import numpy as np
 
 from ..ir import Operator
 from ._base import Const, Example, OpContext
-from ._shape import dims, in_dtype, in_rank, ints, rand
+from ._rules import MOVE
+from ._shape import dims, in_dtype, in_rank, ints, qspec, rand, with_quant
 
 OP = "SLICE"
 OPTIONS = "SliceOptions"
+QUANT = MOVE
 
 
 def run_float(ctx: OpContext, x: np.ndarray, begin: np.ndarray, size: np.ndarray
@@ -37,6 +40,9 @@ def run_float(ctx: OpContext, x: np.ndarray, begin: np.ndarray, size: np.ndarray
             raise ValueError(f"SLICE: begin {lo} out of range for dim {d} of {list(x.shape)}")
         idx.append(slice(lo, lo + n))
     return x[tuple(idx)].copy()
+
+
+run_int = run_float
 
 
 def version(op: Operator) -> int:
@@ -65,4 +71,7 @@ EXAMPLES = [
     lambda rng: _ex(rng, 3, "int8", "runtime begin/size int8", runtime=True),
     lambda rng: _ex(rng, 6, "int64", "6-D int64"),
     lambda rng: _ex(rng, 5, "float32", "5-D runtime int64 begin", idx="int64", runtime=True),
+    lambda rng: with_quant(_ex(rng, 4, "int8", ""), qspec(rng), name="quantized int8"),
+    lambda rng: with_quant(_ex(rng, 3, "int16", "", runtime=True), qspec(rng, "int16"),
+                           name="quantized int16 runtime begin/size"),
 ]

@@ -3,7 +3,8 @@
 
 Height and width must be multiples of ``block_size``; output channel index is
 (row_in_block * block_size + col_in_block) * C + c, as in TF. 4-D float32, uint8, int8,
-int32 and int64 only.
+int32 and int64 only. Quantized int8 moves as raw codes (``run_int``; LiteRT checks no quantization);
+there is no int16 kernel.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import numpy as np
 
 from ..ir import Operator
 from ._base import Example, OpContext
-from ._shape import in_dtype, rand, require_dtype
+from ._rules import SHARED, Quant
+from ._shape import in_dtype, qspec, rand, require_dtype, with_quant
 
 OP = "SPACE_TO_DEPTH"
 OPTIONS = "SpaceToDepthOptions"
+QUANT = Quant(inputs=(SHARED,), outputs=SHARED, int16=False)
 
 
 def run_float(ctx: OpContext, x: np.ndarray) -> np.ndarray:
@@ -26,6 +29,9 @@ def run_float(ctx: OpContext, x: np.ndarray) -> np.ndarray:
     n, h, w, c = x.shape
     y = x.reshape(n, h // b, b, w // b, b, c).transpose(0, 1, 3, 2, 4, 5)
     return y.reshape(n, h // b, w // b, b * b * c)
+
+
+run_int = run_float
 
 
 def version(op: Operator) -> int:
@@ -42,5 +48,7 @@ EXAMPLES = [
     lambda rng: _ex(rng, 2, "float32", "block 2"),
     lambda rng: _ex(rng, 3, "int32", "block 3 int32"),
     lambda rng: _ex(rng, 2, "int8", "int8"),
+    lambda rng: with_quant(_ex(rng, 2, "int8", ""), qspec(rng), name="quantized int8"),
+    lambda rng: with_quant(_ex(rng, 3, "int8", ""), qspec(rng), name="quantized int8 block 3"),
     lambda rng: _ex(rng, 1, "int64", "block 1 int64"),
 ]

@@ -3,7 +3,8 @@
 Inputs are (axis, data): the axis comes first. LiteRT reads the axis buffer as int32
 without checking its type, so an int64 axis works too (its low word, on little-endian
 hosts). It may be negative and may be a run-time tensor. The axis size must divide evenly.
-No bool kernel.
+No bool kernel. Quantized data is split as raw codes (``run_int``); LiteRT checks no
+quantization.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ import numpy as np
 
 from ..ir import Operator
 from ._base import Const, Example, OpContext
-from ._shape import dims, in_dtype, norm_axis, rand, require_dtype, scalar_int
+from ._rules import KEEP, SHARED, Quant
+from ._shape import dims, in_dtype, norm_axis, qspec, rand, require_dtype, scalar_int, with_quant
 
 OP = "SPLIT"
 OPTIONS = "SplitOptions"
+# The data is input 1.
+QUANT = Quant(inputs=(KEEP, SHARED), outputs=SHARED)
 
 
 def run_float(ctx: OpContext, axis: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -27,6 +31,9 @@ def run_float(ctx: OpContext, axis: np.ndarray, x: np.ndarray) -> tuple[np.ndarr
     if n <= 0 or x.shape[a] % n:
         raise ValueError(f"SPLIT: axis size {x.shape[a]} does not split into {n} parts")
     return tuple(p.copy() for p in np.split(x, n, axis=a))
+
+
+run_int = run_float
 
 
 def version(op: Operator) -> int:
@@ -48,4 +55,7 @@ EXAMPLES = [
     lambda rng: _ex(rng, 2, 0, 4, "int64", "runtime axis int64", runtime_axis=True),
     lambda rng: _ex(rng, 3, 1, 1, "int8", "one part int8"),
     lambda rng: _ex(rng, 2, -1, 3, "int16", "int16"),
+    lambda rng: with_quant(_ex(rng, 4, 3, 2, "int8", ""), qspec(rng), (1,), "quantized int8"),
+    lambda rng: with_quant(_ex(rng, 3, 0, 3, "int16", "", runtime_axis=True),
+                           qspec(rng, "int16"), (1,), "quantized int16 runtime axis"),
 ]

@@ -4,6 +4,7 @@ Inputs are (data, size_splits, axis). ``size_splits`` is int32 or int64 and may 
 which takes what is left; otherwise the sizes must sum to the axis size. Zero-sized parts are
 allowed. The axis buffer is read as int32 unchecked, so an int64 axis works too (low word,
 little-endian); it may be negative. Sizes and axis may be run-time tensors. No bool kernel.
+Quantized data is split as raw codes (``run_int``); LiteRT checks no quantization.
 """
 
 from __future__ import annotations
@@ -12,10 +13,22 @@ import numpy as np
 
 from ..ir import Operator
 from ._base import Const, Example, OpContext
-from ._shape import dims, in_dtype, ints, norm_axis, rand, require_dtype, scalar_int
+from ._rules import MOVE
+from ._shape import (
+    dims,
+    in_dtype,
+    ints,
+    norm_axis,
+    qspec,
+    rand,
+    require_dtype,
+    scalar_int,
+    with_quant,
+)
 
 OP = "SPLIT_V"
 OPTIONS = "SplitVOptions"
+QUANT = MOVE
 
 
 def run_float(ctx: OpContext, x: np.ndarray, size_splits: np.ndarray, axis: np.ndarray
@@ -40,6 +53,9 @@ def run_float(ctx: OpContext, x: np.ndarray, size_splits: np.ndarray, axis: np.n
     if any(s < 0 for s in sizes):
         raise ValueError(f"SPLIT_V: negative size in {sizes}")
     return tuple(p.copy() for p in np.split(x, np.cumsum(sizes)[:-1], axis=a))
+
+
+run_int = run_float
 
 
 def version(op: Operator) -> int:
@@ -68,4 +84,8 @@ EXAMPLES = [
     lambda rng: _ex(rng, 3, 1, [2, 3], "int8", "runtime sizes and axis int8", runtime=True),
     lambda rng: _ex(rng, 2, -2, [4, 1], "float32", "runtime minus one", runtime=True,
                     minus_one=True),
+    lambda rng: with_quant(_ex(rng, 4, 3, [1, 3, 2], "int8", ""), qspec(rng),
+                           name="quantized int8"),
+    lambda rng: with_quant(_ex(rng, 3, 0, [2, 1], "int16", "", runtime=True, minus_one=True),
+                           qspec(rng, "int16"), name="quantized int16 runtime minus one"),
 ]

@@ -2,7 +2,7 @@
 
 An empty ``squeeze_dims`` drops every size-1 dimension. Listed dims may be negative and may
 repeat; each must have size 1 or LiteRT fails in Prepare. At most 8 input dimensions. A byte
-copy, so every dtype works.
+copy, so every dtype works, quantized codes included (``run_int``; no quantization check).
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ import numpy as np
 
 from ..ir import Operator
 from ._base import Example, OpContext
-from ._shape import dims, norm_axis, rand
+from ._rules import SHARED, Quant
+from ._shape import dims, norm_axis, qspec, rand, with_quant
 
 OP = "SQUEEZE"
 OPTIONS = "SqueezeOptions"
+QUANT = Quant(inputs=(SHARED,), outputs=SHARED)
 
 
 def run_float(ctx: OpContext, x: np.ndarray) -> np.ndarray:
@@ -29,6 +31,9 @@ def run_float(ctx: OpContext, x: np.ndarray) -> np.ndarray:
         if bad:
             raise ValueError(f"SQUEEZE: dims {bad} of shape {list(x.shape)} are not 1")
     return x.reshape([d for i, d in enumerate(x.shape) if i not in axes])
+
+
+run_int = run_float
 
 
 def version(op: Operator) -> int:
@@ -52,4 +57,8 @@ EXAMPLES = [
     lambda rng: Example([rand(rng, _with_ones(rng, 6, [0, 5]), "int64")],
                         {"squeeze_dims": [0, -1]}, "6-D int64"),
     lambda rng: Example([rand(rng, [1, 1], "int8")], {}, "to scalar int8"),
+    lambda rng: with_quant(Example([rand(rng, [3, 1, 1, 5], "int8")], {"squeeze_dims": [1, 2]},
+                                   "quantized int8 batch 3"), qspec(rng)),
+    lambda rng: with_quant(Example([rand(rng, [2, 1, 4, 1], "int16")], {},
+                                   "quantized int16"), qspec(rng, "int16")),
 ]

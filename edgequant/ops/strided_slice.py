@@ -17,6 +17,8 @@ Followed literally, including LiteRT's quirks:
 
 Where LiteRT would leave part of the output unwritten (the shape from ResizeOutputTensor and
 the elements the copy loop visits disagree), we raise instead of returning garbage.
+
+Quantized tensors are sliced as raw codes (``run_int``); LiteRT checks no quantization.
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ import numpy as np
 
 from ..ir import Operator
 from ._base import Const, Example, OpContext
-from ._shape import dims, in_dtype, in_rank, ints, rand
+from ._rules import MOVE
+from ._shape import dims, in_dtype, in_rank, ints, qspec, rand, with_quant
 
 OP = "STRIDED_SLICE"
 OPTIONS = "StridedSliceOptions"
+QUANT = MOVE
 
 
 def _bit(mask: int, i: int) -> bool:
@@ -145,6 +149,9 @@ def run_float(ctx: OpContext, x: np.ndarray, begin: np.ndarray, end: np.ndarray,
         hit = ctx.state["slice"] = (key, _slices(o, x.shape, b, e, s, offset))
     eff_shape, index, out_shape = hit[1]
     return x.reshape(eff_shape)[index].reshape(out_shape).copy()
+
+
+run_int = run_float
 
 
 def _slices(o: dict, shape: tuple[int, ...], b: list[int], e: list[int], s: list[int],
@@ -277,4 +284,13 @@ def _five_d(rng: np.random.Generator) -> Example:
                "5-D runtime begin/end int64", runtime=True, end_mask=0b00100)
 
 
-EXAMPLES = [_basic, _shrink, _ellipsis, _offset, _five_d]
+def _quantized(rng: np.random.Generator, dtype: str) -> Example:
+    shape = [3] + dims(rng, 3, 3, 7)
+    s = [1] + [int(v) for v in rng.choice([-2, -1, 1, 2], 3)]
+    b, e = _spec(rng, shape, s)
+    ex = _ex(rand(rng, shape, dtype), b, e, s, "", begin_mask=1, end_mask=1)
+    return with_quant(ex, qspec(rng, dtype), name=f"quantized {dtype}, batch kept")
+
+
+EXAMPLES = [_basic, _shrink, _ellipsis, _offset, _five_d,
+            lambda rng: _quantized(rng, "int8"), lambda rng: _quantized(rng, "int16")]

@@ -1,7 +1,9 @@
 """TILE: repeat the input ``multiples[i]`` times along each dim (tflite/kernels/tile.cc).
 
 ``multiples`` is int32 or int64 with one entry per input dim (constant or run-time); a zero
-multiple gives an empty output. Dispatch is by element size, so bool works too.
+multiple gives an empty output. Dispatch is by element size, so bool works too, and quantized
+codes are tiled as they are (``run_int``; LiteRT checks no quantization). BUILTIN_REF registers
+TILE only up to version 2, below op_version.cc's 3 for int8, so ``version`` caps it.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ import numpy as np
 
 from ..ir import Operator
 from ._base import Const, Example, OpContext
-from ._shape import dims, in_dtype, ints, rand
+from ._rules import MOVE
+from ._shape import dims, in_dtype, ints, qspec, rand, with_quant
 
 OP = "TILE"
 OPTIONS = "TileOptions"
+QUANT = MOVE
 
 
 def run_float(ctx: OpContext, x: np.ndarray, multiples: np.ndarray) -> np.ndarray:
@@ -23,6 +27,9 @@ def run_float(ctx: OpContext, x: np.ndarray, multiples: np.ndarray) -> np.ndarra
     if len(m) != x.ndim or any(v < 0 for v in m):
         raise ValueError(f"TILE: multiples {m} do not fit rank {x.ndim}")
     return np.tile(x, m).reshape([d * k for d, k in zip(x.shape, m)])
+
+
+run_int = run_float
 
 
 def version(op: Operator) -> int:
@@ -44,4 +51,7 @@ EXAMPLES = [
     lambda rng: _ex(rng, 2, "bool", "bool"),
     lambda rng: _ex(rng, 4, "int8", "runtime multiples int8", runtime=True),
     lambda rng: _ex(rng, 1, "int64", "runtime int64 multiples", "int64", runtime=True),
+    lambda rng: with_quant(_ex(rng, 4, "int8", ""), qspec(rng), name="quantized int8"),
+    lambda rng: with_quant(_ex(rng, 3, "int16", "", runtime=True), qspec(rng, "int16"),
+                           name="quantized int16 runtime multiples"),
 ]

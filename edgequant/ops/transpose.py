@@ -3,7 +3,8 @@
 ``perm`` must be int32: LiteRT reads its buffer as int32 unchecked, so an int64 perm gives a
 wrong permutation, and we refuse it. Entries may be negative (added to the rank) and the
 perm may be a run-time tensor. Up to 8 dimensions in LiteRT 2.3. Dispatch is by element
-size, so bool and every integer type work.
+size, so bool and every integer type work, quantized codes included (``run_int``; LiteRT
+checks no quantization).
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import numpy as np
 
 from ..ir import Operator
 from ._base import Const, Example, OpContext
-from ._shape import dims, in_dtype, in_rank, ints, rand
+from ._rules import MOVE
+from ._shape import dims, in_dtype, in_rank, ints, qspec, rand, with_quant
 
 OP = "TRANSPOSE"
 OPTIONS = "TransposeOptions"
+QUANT = MOVE
 
 
 def run_float(ctx: OpContext, x: np.ndarray, perm: np.ndarray) -> np.ndarray:
@@ -30,6 +33,9 @@ def run_float(ctx: OpContext, x: np.ndarray, perm: np.ndarray) -> np.ndarray:
     if sorted(p) != list(range(x.ndim)):
         raise ValueError(f"TRANSPOSE perm {p} is not a permutation")
     return x.transpose(p).copy()
+
+
+run_int = run_float
 
 
 def version(op: Operator) -> int:
@@ -65,4 +71,9 @@ EXAMPLES = [
     lambda rng: Example([rand(rng, dims(rng, 6, 1, 3), "int64"), Const(_perm(rng, 6))], {},
                         "6-D int64"),
     lambda rng: Example([rand(rng, dims(rng, 7, 1, 3)), Const(_perm(rng, 7))], {}, "7-D"),
+    lambda rng: with_quant(Example([rand(rng, [2] + dims(rng, 3, 2, 5), "int8"),
+                                    Const(np.array([0, 3, 1, 2], np.int32))], {},
+                                   "quantized int8 NHWC to NCHW"), qspec(rng)),
+    lambda rng: with_quant(Example([rand(rng, dims(rng, 3, 2, 5), "int16"), _perm(rng, 3)], {},
+                                   "quantized int16 runtime perm"), qspec(rng, "int16")),
 ]
