@@ -1,7 +1,11 @@
 """ABS: elementwise |x| (tflite/kernels/elementwise.cc AbsEval).
 
 float32, int32 and raw int16 (no quantization table); int8 and quantized int16 go through the
-integer kernel. |INT_MIN| wraps to INT_MIN like std::abs on two's complement."""
+integer kernel. |INT_MIN| wraps to INT_MIN like std::abs on two's complement.
+
+Quantized int8 / int16 (``run_int``, AbsEvalQuantized): |q - zp_in|, rescaled with
+QuantizeMultiplier(s_in / s_out) and gemmlowp double rounding only when the float32 scales
+differ, plus zp_out, clamped to the type (int16 needs zero points 0)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ import numpy as np
 
 from ._base import Example, OpContext, randn
 from ._elementwise import has_quant_table, in_type, unary
+from ._intelementwise import abs_table, run_unary, unary_int_examples
+from ._rules import ACT, Quant
 
 OP = "ABS"
 OPTIONS = "AbsOptions"
@@ -16,6 +22,13 @@ OPTIONS = "AbsOptions"
 
 def run_float(ctx: OpContext, x: np.ndarray) -> np.ndarray:
     return unary(ctx, x, np.abs, ("float32", "int32", "int16"))
+
+
+QUANT = Quant(inputs=(ACT,), outputs=ACT)
+
+
+def run_int(ctx: OpContext, x: np.ndarray) -> np.ndarray:
+    return run_unary(ctx, x, abs_table)
 
 
 def version(op) -> int:
@@ -37,4 +50,8 @@ EXAMPLES = [
                                          [-2**31, 2**31 - 1]]).astype(np.int32)], {}, "int32"),
     lambda rng: Example([np.concatenate([rng.integers(-1000, 1000, (9,)),
                                          [-2**15, 2**15 - 1]]).astype(np.int16)], {}, "raw int16"),
-]
+] + unary_int_examples(fixed=[
+    ("int8", (0.05, 3), (0.1, -1), "int8 ties"),
+    ("int8", (0.05, 3), (0.05, -128), "int8 same scale, no rescale"),
+    ("int8", (0.05, -128), (0.025, -128), "int8 saturating"),
+    ("int16", (2**-10, 0), (2**-9, 0), "int16 ties")])

@@ -3,7 +3,16 @@
 
 float32 and int32. int32 division truncates toward zero (C++ ``/``), unlike TF's FloorDiv,
 and LiteRT refuses a divisor tensor containing a zero (CheckNonZero). float32 x/0 gives inf,
-which the activation clamp turns into +-FLT_MAX (see _elementwise)."""
+which the activation clamp turns into +-FLT_MAX (see _elementwise).
+
+Quantized int8 / int16 (``run_int``, reference_ops::DivElementwise /
+BroadcastDivSlowQuantized, LiteRT kernels from 2025): per element, the divisor less its zero
+point is made positive (both signs flipped), its reciprocal taken in gemmlowp fixed point
+(GetReciprocal: Newton-Raphson), the dividend normalised by its leading sign bits, and the
+quotient requantized with the float32 multiplier s1 / (s2 * s_out) and the combined shift, then
+offset and clamped to the fused activation's range. A divisor code equal to its zero point fails
+the invoke (ZeroDivisionError here). When the combined right shift reaches 32 (tiny quotients
+with small multipliers) LiteRT's C++ is undefined; we reproduce what its x86 build computes."""
 
 from __future__ import annotations
 
@@ -11,6 +20,8 @@ import numpy as np
 
 from ._base import Example, OpContext, randn
 from ._elementwise import arithmetic, broadcast_over_4d
+from ._intelementwise import binary_int_examples, check_divisor, div_kernel, run_binary
+from ._rules import ACT, Quant
 
 OP = "DIV"
 OPTIONS = "DivOptions"
@@ -27,6 +38,14 @@ def run_float(ctx: OpContext, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         raise ZeroDivisionError("DIV: int32 divisor contains 0 (LiteRT fails at invoke)")
     fn = _trunc_div if a.dtype.kind == "i" else np.divide
     return arithmetic(ctx, a, b, fn, ("float32", "int32"))
+
+
+QUANT = Quant(inputs=(ACT, ACT), outputs=ACT)
+
+
+def run_int(ctx: OpContext, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    check_divisor(ctx, b)
+    return run_binary(ctx, a, b, div_kernel)
 
 
 def version(op) -> int:
@@ -53,4 +72,4 @@ EXAMPLES = [
                         {"fused_activation_function": "NONE"}, "int32 truncates"),
     lambda rng: Example([rng.integers(-1000, 1000, (3, 4)).astype(np.int32), _nonzero(rng, 3, 1)],
                         {"fused_activation_function": "RELU"}, "int32 relu"),
-]
+] + binary_int_examples(nonzero_b=True)

@@ -1,7 +1,12 @@
 """EQUAL: elementwise `a == b` with broadcasting, bool output (tflite/kernels/comparisons.cc).
 
 bool, float32, float16, int32, int64 and raw int16; NaN compares unequal to everything.
-(int8/uint8 always go through LiteRT's rescaling path and have no float kernel.)"""
+(int8/uint8 always go through LiteRT's rescaling path and have no float kernel.)
+
+Quantized int8 and int16 (``run_int``, ComparisonQuantized): both sides, less their zero
+points, are shifted left by 8 and multiplied by their own scale (gemmlowp double rounding), then
+compared, so inputs with different quantization compare by real value. Scales >= 1 are refused
+(LiteRT aborts at exactly 1 and is undefined above)."""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ import numpy as np
 
 from ._base import OpContext
 from ._elementwise import EQUALITY_TYPES, compare, compare_examples, in_type
+from ._intelementwise import binary_int_examples, comparison_kernel, run_binary
+from ._rules import ACT, KEEP, Quant
 
 OP = "EQUAL"
 OPTIONS = "EqualOptions"
@@ -18,9 +25,19 @@ def run_float(ctx: OpContext, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return compare(ctx, a, b, np.equal, EQUALITY_TYPES)
 
 
+QUANT = Quant(inputs=(ACT, ACT), outputs=KEEP, int16=True)
+
+
+def run_int(ctx: OpContext, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return run_binary(ctx, a, b,
+                      lambda c, dt: comparison_kernel(c, dt, np.equal, raw_int16=False),
+                      out=False)
+
+
 def version(op) -> int:
     t = in_type(op)
     return 5 if t == "int16" else 3 if t == "string" else 2 if t == "int8" else 1
 
 
-EXAMPLES = compare_examples(EQUALITY_TYPES)
+EXAMPLES = compare_examples(EQUALITY_TYPES) + binary_int_examples(
+    act=False, bool_out=True)

@@ -3,7 +3,18 @@
 
 float32, int32, int64, uint32, raw int16 (no quantization table) and complex64. Integer
 products wrap (WrappingMul) and are then clamped by the activation; a float overflow saturates
-to +-FLT_MAX (see _elementwise). complex64 takes no activation: LiteRT refuses one."""
+to +-FLT_MAX (see _elementwise). complex64 takes no activation: LiteRT refuses one.
+
+Quantized int8 / int16 (``run_int``, reference_integer_ops::Mul / BroadcastMul6DSlow): the
+product (q1 - z1) * (q2 - z2) is requantized with a single multiplier s1 * s2 / s_out — formed
+in float32, as mul.cc does — by gemmlowp double rounding (a left shift first when the
+multiplier is >= 1, version 3), offset, and clamped to the fused activation's range. int16
+needs zero points 0 (LiteRT checks at invoke). int16 inputs with an int8 output (an LSTM-only
+LiteRT path) are not supported. The default resolver hands int8 MUL to XNNPACK, which
+requantizes in float32 with ties to even (about 0.6% of outputs differ by 1 LSB from the
+reference); ``profile='xnnpack'`` reproduces it. The builtin optimized kernel
+(BUILTIN_WITHOUT_DEFAULT_DELEGATES) differs too, when the multiplier is >= 1 (its Neon-path
+overflow is not modelled: that profile uses the reference arithmetic)."""
 
 from __future__ import annotations
 
@@ -11,6 +22,8 @@ import numpy as np
 
 from ._base import Example, OpContext, randn
 from ._elementwise import arithmetic, binary, has_quant_table, in_type
+from ._intelementwise import binary_int_examples, mul_kernel, run_binary
+from ._rules import ACT, Quant
 
 OP = "MUL"
 OPTIONS = "MulOptions"
@@ -24,6 +37,13 @@ def run_float(ctx: OpContext, a: np.ndarray, b: np.ndarray) -> np.ndarray:
             raise ValueError("MUL: LiteRT allows no fused activation for complex64")
         return binary(ctx, a, b, _complex_mul, ("complex64",))
     return arithmetic(ctx, a, b, np.multiply, _TYPES)
+
+
+QUANT = Quant(inputs=(ACT, ACT), outputs=ACT)
+
+
+def run_int(ctx: OpContext, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return run_binary(ctx, a, b, mul_kernel)
 
 
 def _complex_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -55,7 +75,8 @@ def version(op) -> int:
     if t == "int16":
         return 4
     s1, s2, so = _scale(op.inputs[0]), _scale(op.inputs[1]), _scale(op.outputs[0])
-    if s1 and s2 and so and s1 * s2 / so >= 1.0:
+    # op_signature.h holds the scales as float: the ratio is formed in float32.
+    if s1 and s2 and so and np.float32(np.float32(s1) * np.float32(s2)) / np.float32(so) >= 1:
         return 3
     return 2 if t == "int8" else 1
 
@@ -78,4 +99,4 @@ EXAMPLES = [
     lambda rng: Example([rng.integers(-400, 400, (2, 5)).astype(np.int16),
                          rng.integers(-400, 400, (2, 5)).astype(np.int16)], {}, "int16 wraps"),
     lambda rng: Example([_complex(rng, 2, 3), _complex(rng, 3)], {}, "complex64"),
-]
+] + binary_int_examples()

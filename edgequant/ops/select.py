@@ -3,7 +3,10 @@
 Restricted broadcasting, unlike SELECT_V2: either all three shapes are equal, or x and y have
 the same shape and the condition is a scalar or a rank-1 vector matching x's first dimension
 (one choice per row, RankOneSelect). When every input has a single element, the output keeps
-the shape declared in the model. Values of any 8/16/32/64-bit type are copied as bytes."""
+the shape declared in the model. Values of any 8/16/32/64-bit type are copied as bytes.
+
+Quantized int8 / int16 values (``run_int``) are copied as stored codes, so x, y and the output
+must share scale and zero point (QUANT: condition KEEP, x and y SHARED with the output)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ import numpy as np
 
 from ._base import Example, OpContext, randn
 from ._elementwise import in_type, select_common
+from ._intelementwise import select_examples
+from ._rules import KEEP, SHARED, Quant
 
 OP = "SELECT"
 OPTIONS = "SelectOptions"
@@ -29,6 +34,13 @@ def run_float(ctx: OpContext, cond: np.ndarray, x: np.ndarray, y: np.ndarray) ->
                          "rank-1 condition over x's first dimension (use SELECT_V2 to "
                          "broadcast)")
     return np.where(cond.reshape(cond.shape + (1,) * (x.ndim - cond.ndim)), x, y)
+
+
+QUANT = Quant(inputs=(KEEP, SHARED, SHARED), outputs=SHARED)
+
+
+def run_int(ctx: OpContext, cond: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return run_float(ctx, cond, x, y)
 
 
 def version(op) -> int:
@@ -59,4 +71,4 @@ EXAMPLES = [
     # All single-element, mixed ranks: allowed, the declared output shape wins.
     lambda rng: Example([np.array([True]), np.array([[1.5]], np.float32),
                          np.array(2.5, np.float32)], {}, "single elements"),
-]
+] + select_examples(v2=False)

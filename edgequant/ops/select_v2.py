@@ -2,7 +2,10 @@
 three inputs up to 8-D (tflite/kernels/select.cc, kVersionTwo, BroadcastSelect5DSlow).
 
 When every input has a single element, the output keeps the shape declared in the model.
-Values of any 8/16/32/64-bit type are copied as bytes."""
+Values of any 8/16/32/64-bit type are copied as bytes.
+
+Quantized int8 / int16 values (``run_int``) are copied as stored codes, so x, y and the output
+must share scale and zero point (QUANT: condition KEEP, x and y SHARED with the output)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ import numpy as np
 
 from ._base import Example, OpContext, randn
 from ._elementwise import broadcast_shape, in_type, select_common
+from ._intelementwise import select_examples
+from ._rules import KEEP, SHARED, Quant
 
 OP = "SELECT_V2"
 OPTIONS = "SelectV2Options"
@@ -21,6 +26,13 @@ def run_float(ctx: OpContext, cond: np.ndarray, x: np.ndarray, y: np.ndarray) ->
         return single
     broadcast_shape(OP, cond, x, y)
     return np.where(cond, x, y)
+
+
+QUANT = Quant(inputs=(KEEP, SHARED, SHARED), outputs=SHARED)
+
+
+def run_int(ctx: OpContext, cond: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return run_float(ctx, cond, x, y)
 
 
 def version(op) -> int:
@@ -44,4 +56,4 @@ EXAMPLES = [
     lambda rng: Example([_cond(rng, 2, 3), _cond(rng, 3), _cond(rng, 2, 1)], {}, "bool values"),
     lambda rng: Example([np.array([True]), np.array([[1.5]], np.float32),
                          np.array(2.5, np.float32)], {}, "single elements"),
-]
+] + select_examples(v2=True)

@@ -2,7 +2,18 @@
 (tflite/kernels/sub.cc, reference_ops::SubWithActivation / BroadcastSubSlow).
 
 float32, int32 and int64. The activation clamp also applies to integer outputs, and with
-NONE a float overflow saturates to +-FLT_MAX instead of +-inf (see _elementwise)."""
+NONE a float overflow saturates to +-FLT_MAX instead of +-inf (see _elementwise).
+
+Quantized int8 / int16 (``run_int``, reference_ops::Sub / BroadcastQuantSubSlow): as ADD
+(left shift 20 for int8, 15 for int16, both inputs rescaled to 2 * max(s1, s2), difference
+rescaled to the output, fused activation clamp), with zero points checked against the type
+range. int16 needs zero points 0; with ``pot_scale_int16`` true (the schema default) and
+power-of-two scales LiteRT uses Sub16 / BroadcastSub16POTSlow (rounding shift of one input,
+saturating difference), which, unlike ADD's, broadcasts. When the output scale is so small that
+the output multiplier exceeds 1, sub.cc applies it with a negative shift count, which is
+undefined (LiteRT returns garbage): we raise ValueError. ``profile='xnnpack'`` reproduces
+XNNPACK's int8 subtract (ADD's arithmetic with the second multiplier negated), which the
+default resolver uses; it differs from the reference by 1 LSB in rare outputs."""
 
 from __future__ import annotations
 
@@ -10,6 +21,8 @@ import numpy as np
 
 from ._base import Example, OpContext, randn
 from ._elementwise import arithmetic, broadcast_over_4d, in_type, out_type
+from ._intelementwise import add_sub_kernel, binary_int_examples, run_binary
+from ._rules import ACT, Quant
 
 OP = "SUB"
 OPTIONS = "SubOptions"
@@ -17,6 +30,14 @@ OPTIONS = "SubOptions"
 
 def run_float(ctx: OpContext, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return arithmetic(ctx, a, b, np.subtract, ("float32", "int32", "int64"))
+
+
+# 16x8 gets pot_scale_int16=false (the general-scale kernel), as TF's quantizer writes it.
+QUANT = Quant(inputs=(ACT, ACT), outputs=ACT, set_options={"int16": {"pot_scale_int16": False}})
+
+
+def run_int(ctx: OpContext, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return run_binary(ctx, a, b, lambda c, dt: add_sub_kernel(c, dt, -1))
 
 
 def version(op) -> int:
@@ -50,4 +71,4 @@ EXAMPLES = [
     lambda rng: Example([_ints(rng, np.int64, 2, 3, lim=2**40), _ints(rng, np.int64, 2, 1,
                                                                           lim=2**40)],
                         {"fused_activation_function": "NONE"}, "int64"),
-]
+] + binary_int_examples(pot=True)
