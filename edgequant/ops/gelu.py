@@ -10,6 +10,12 @@ float32, so results are close but not bit-identical. Exact form: within 10 ULP (
 Approximate form: Eigen's fast tanh returns exactly -1 once its argument passes about -7.907,
 so for x in roughly [-5, -4] LiteRT's 1 + tanh loses its last digits; the difference there
 reaches 1e-6 absolute on outputs of about 1e-6 (0.7 of the test's atol).
+
+Integer (GeluPrepare/GeluEval, one registration for every resolver): a table of the float
+function built at prepare time with the C library's erfcf / tanhf (scalar float32, evaluated
+left to right as reference/gelu.h writes it, not Eigen's vectorised forms): int8 a 256-entry
+LUTPopulate table; int16 a 513-entry LUTPopulate<int16_t> table with linear interpolation
+(LUTLookup). No constraint on the quantization parameters. XNNPACK takes only float GELU.
 """
 
 from __future__ import annotations
@@ -19,11 +25,14 @@ import math
 import numpy as np
 
 from ..ir import Operator
+from . import _lut
 from ._base import Example, OpContext, randn
 from ._nn import activation_version, erfc
+from ._rules import ELEMENTWISE
 
 OP = "GELU"
 OPTIONS = "GeluOptions"
+QUANT = ELEMENTWISE
 
 _SQRT_HALF = np.float32(-math.sqrt(0.5))
 _SQRT_2_OVER_PI = np.float32(math.sqrt(2.0 / math.pi))
@@ -42,6 +51,23 @@ def run_float(ctx: OpContext, x: np.ndarray) -> np.ndarray:
         else:
             out = _HALF * x * erfc(x * _SQRT_HALF).astype(np.float32)
     return out.astype(dt, copy=False)
+
+
+def _prepare(ctx: OpContext) -> dict:
+    t, _ = _lut.io_types(ctx, OP, ("int8", "int16"))
+    s_in, zp_in = _lut.per_tensor(ctx.op.inputs[0], OP, "input")
+    s_out, zp_out = _lut.per_tensor(ctx.op.outputs[0], OP, "output")
+    fn = _lut.gelu_approximate_f32 if ctx.options.get("approximate", False) else _lut.gelu_f32
+    if t == "int16":
+        lut = _lut.lut_int16(fn, s_in, zp_in, s_out, zp_out)
+        return {"table": _lut.code_table(t, lambda c: _lut.lut_lookup_int16(c, lut))}
+    lut = _lut.lut_int8(fn, s_in, zp_in, s_out, zp_out)
+    return {"table": _lut.code_table(t, lambda c: lut[c + 128])}
+
+
+def run_int(ctx: OpContext, x: np.ndarray) -> np.ndarray:
+    # int16 too: the interpolation is evaluated once per code and looked up.
+    return _lut.apply_table(x, _lut.cached(ctx, lambda: _prepare(ctx))["table"])
 
 
 def version(op: Operator) -> int:
@@ -63,4 +89,22 @@ EXAMPLES = [
                         "exact tails"),
     lambda rng: Example([np.linspace(-10, 10, 201, dtype=np.float32)], {"approximate": True},
                         "approximate tails"),
+]
+
+# Integer kernel: int8 (table) and int16 (interpolated table), exact and approximate forms,
+# random scales, batch > 1; s_in = 0.5, s_out = 1 makes the large-x outputs (GELU(x) = x)
+# exact rounding ties.
+EXAMPLES += [
+    lambda rng: _lut.q_example(rng, "int8", "int8", {"approximate": False}, in_range=(0.01, 0.1)),
+    lambda rng: _lut.q_example(rng, "int8", "int8 approximate", {"approximate": True},
+                               in_range=(0.01, 0.1)),
+    lambda rng: _lut.q_example(rng, "int16", "int16", {"approximate": False},
+                               in_range=(1e-4, 1e-3)),
+    lambda rng: _lut.q_example(rng, "int16", "int16 approximate every code",
+                               {"approximate": True}, x=_lut.every_code("int16", (2, 128, 256)),
+                               in_range=(1e-4, 1e-3)),
+    Example([_lut.every_code("int8", (2, 4, 32))], {"approximate": False}, "int8 ties",
+            quant={"in0": (0.5, 0), "out0": (1.0, 0)}),
+    Example([_lut.every_code("int16", (2, 128, 256))], {"approximate": False},
+            "int16 asymmetric", quant={"in0": (0.0005, 100), "out0": (0.0004, -300)}),
 ]
