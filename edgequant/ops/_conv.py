@@ -29,15 +29,18 @@ SCRATCH_CACHE_BYTES = 8 << 20
 _SCRATCH_SHAPES = 4
 
 
-def scratch(state: dict[str, Any], key: Any, shape: tuple[int, ...], zero: bool = False
-            ) -> np.ndarray:
-    """A float32 work buffer for one kernel call, reused by later calls of the same op with
-    the same shape in the same thread (a Runner may run in several threads at once): never
-    return it (or a view of it) as an op output, since the interpreter keeps every output.
-    ``zero``: the buffer starts zeroed, and the caller promises to write the same elements on
-    every call, so the others stay zero (padding that is never written)."""
-    return cached(state, "scratch", (key, shape, zero), lambda: (np.zeros if zero else np.empty)(
-        shape, dtype=np.float32), lambda buf: buf.nbytes <= SCRATCH_CACHE_BYTES)
+def scratch(state: dict[str, Any], key: Any, shape: tuple[int, ...], zero: bool = False,
+            dtype: Any = np.float32) -> np.ndarray:
+    """A work buffer (float32 unless ``dtype`` says otherwise) for one kernel call, reused by
+    later calls of the same op with the same shape in the same thread (a Runner may run in
+    several threads at once): never return it (or a view of it) as an op output, since the
+    interpreter keeps every output. ``zero``: the buffer starts zeroed, and the caller promises
+    to write the same elements on every call, so the others stay zero (padding that is never
+    written)."""
+    dt = np.dtype(dtype)
+    return cached(state, "scratch", (key, shape, zero, dt.str),
+                  lambda: (np.zeros if zero else np.empty)(shape, dtype=dt),
+                  lambda buf: buf.nbytes <= SCRATCH_CACHE_BYTES)
 
 
 def cached(state: dict[str, Any], kind: str, key: Any, make: Callable[[], _T],
