@@ -79,7 +79,7 @@ class _Rewriter:
             self.weight_cache[key] = wq.int8_tensor(t, axis)
         return self.weight_cache[key]
 
-    def bias(self, t: Tensor, in_q: QuantParams, w: Tensor | None) -> Tensor:
+    def bias(self, t: Tensor, in_q: QuantParams, w: Tensor | None, dtype: str) -> Tensor:
         s_in = np.float64(in_q.scale[0])
         if w is None or w.quantization is None:
             s_w = np.ones(1)
@@ -89,7 +89,6 @@ class _Rewriter:
         b = np.asarray(t.data, np.float64)
         if scale.size > 1 and scale.size != b.size:
             scale = np.full(b.size, scale[0], np.float32) if scale.size == 1 else scale
-        dtype = self.cfg.bias
         lo, hi = _INT_RANGE[dtype]
         # Quantize against the float32 scale actually stored, in double (UniformSupport.h).
         q = qmath.round_half_away(b / scale.astype(np.float64).reshape(-1)
@@ -204,7 +203,14 @@ class _Rewriter:
         for k, (t, r) in enumerate(zip(op.inputs, roles)):
             if r == BIAS and t is not None and _is_float(t):
                 assert act_q is not None, f"{op.type}: bias without an activation input"
-                new_inputs[k] = self.bias(t, act_q, weight_t)
+                dtype = self.cfg.bias
+                if self.act == "int16" and dtype == "int32":
+                    if op.type == "DEPTHWISE_CONV_2D":
+                        dtype = "int64"  # LiteRT's 16x8 depthwise kernel takes int64 only
+                    elif "quantized_bias_type" in op.options:
+                        # Without it the 16x8 kernels read the bias as int64.
+                        op.options["quantized_bias_type"] = "int32"
+                new_inputs[k] = self.bias(t, act_q, weight_t, dtype)
         op.inputs = new_inputs
         for k, t in enumerate(op.outputs):
             if _is_float(t):
