@@ -62,6 +62,7 @@ def _atomic_savez(path: str, arrays: dict) -> None:
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
+    from . import ops as ops_registry
     from .converter import Optimize, TFLiteConverter
 
     if os.path.exists(args.output) and os.path.samefile(args.model, args.output):
@@ -77,6 +78,12 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     elif args.calibration or args.input_type != "float32" or args.output_type != "float32":
         raise EdgeQuantError(f"--calibration, --input-type and --output-type need a "
                              f"full-integer mode (int8, int8-only, 16x8), not {args.mode}")
+    for name in args.keep_float or []:
+        # An op type (CONV_2D) or a tensor name: an upper-case builtin name means a type.
+        if name.upper() == name and ops_registry.get(name) is not None:
+            conv.denylisted_ops.append(name)
+        else:
+            conv.denylisted_nodes.append(name)
     conv.min_elements_for_weights = args.min_elements
     conv.dynamic_range_strategy = args.strategy
     conv._experimental_disable_per_channel = args.no_per_channel
@@ -189,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
                       default="float32", help="model input type (full-integer modes)")
     conv.add_argument("--output-type", choices=["float32", "int8", "uint8", "int16"],
                       default="float32", help="model output type (full-integer modes)")
+    conv.add_argument("--keep-float", action="append", metavar="NAME|OPTYPE",
+                      help="keep this op type (e.g. SOFTMAX) or the op producing this tensor "
+                      "name float; repeatable")
     conv.add_argument("--no-fallback", action="store_true",
                       help="16x8: fail instead of leaving ops without an int16 kernel float")
     conv.add_argument("--strategy", choices=["auto", "tf", "weight-only"], default="auto",

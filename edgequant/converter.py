@@ -87,6 +87,10 @@ class TFLiteConverter:
         self.calibration_samples: int | None = None
         self.show_progress = False
         self.last_plan: Any = None
+        # Selective quantization (names as in TF's QuantizationDebugger options): tensor names
+        # whose producing ops stay float, and op types ('CONV_2D') that stay float.
+        self.denylisted_nodes: list[str] = []
+        self.denylisted_ops: list[str] = []
 
     @classmethod
     def from_file(cls, path: str | os.PathLike) -> "TFLiteConverter":
@@ -144,11 +148,16 @@ class TFLiteConverter:
                 min_elements=self.min_elements_for_weights,
                 per_channel=not self._experimental_disable_per_channel,
                 per_channel_dense=not self._experimental_disable_per_channel_quantization_for_dense_layers,  # noqa: E501
-                strategy=self.dynamic_range_strategy)
+                strategy=self.dynamic_range_strategy,
+                keep_float_ops=frozenset(str(o).upper() for o in self.denylisted_ops),
+                keep_float_nodes=frozenset(self.denylisted_nodes))
             model, self.last_summary = dynamic_range.quantize_dynamic_range(
                 _fresh_copy(model), opts)
         elif mode == "float16":
-            model, self.last_summary = dynamic_range.quantize_float16(_fresh_copy(model))
+            model, self.last_summary = dynamic_range.quantize_float16(
+                _fresh_copy(model), dynamic_range.WeightOptions(
+                    keep_float_ops=frozenset(str(o).upper() for o in self.denylisted_ops),
+                    keep_float_nodes=frozenset(self.denylisted_nodes)))
         elif mode != "float":
             model = self._full_integer(_fresh_copy(model), mode)
         return to_bytes(model)
@@ -186,8 +195,13 @@ class TFLiteConverter:
         cfg = Config(act_dtype="int16" if int16 else "int8", fallback=fallback,
                      per_channel=not self._experimental_disable_per_channel,
                      per_channel_dense=not self._experimental_disable_per_channel_quantization_for_dense_layers,  # noqa: E501
-                     bias_dtype=bias_name)
-        plan = make_plan(model, stats, cfg)
+                     bias_dtype=bias_name,
+                     keep_float_ops=frozenset(str(o).upper() for o in self.denylisted_ops),
+                     keep_float_nodes=frozenset(self.denylisted_nodes))
+        try:
+            plan = make_plan(model, stats, cfg)
+        except ValueError as exc:
+            raise ConversionError(str(exc)) from None
         self.last_plan = plan
         if not any(p.kind == "int" for p in plan.ops.values()):
             log.warning("full-integer quantization found no op it can run as integer; the "

@@ -77,6 +77,13 @@ class WeightOptions:
     per_channel: bool = True
     per_channel_dense: bool = True
     strategy: str = "auto"  # 'auto' (fast on LiteRT's default path), 'tf', 'weight-only'
+    # Selective quantization: op types and output tensor names whose ops stay float.
+    keep_float_ops: frozenset[str] = frozenset()
+    keep_float_nodes: frozenset[str] = frozenset()
+
+    def keeps(self, op: Operator) -> bool:
+        return op.type in self.keep_float_ops or any(
+            t is not None and t.name in self.keep_float_nodes for t in op.outputs)
 
 
 @dataclass
@@ -136,6 +143,9 @@ def _quantize_subgraph(sg: Subgraph, opts: WeightOptions, summary: Summary) -> N
     weight_only: dict[int, tuple[Tensor, int | None]] = {}
     for op in list(sg.operators):
         kind = "float"
+        if opts.keeps(op):
+            summary.add(op, kind)
+            continue
         spec = _HYBRID.get(op.type)
         as_hybrid = spec is not None and (
             opts.strategy == "tf" or (opts.strategy == "auto" and op.type in _AUTO_HYBRID))
@@ -199,15 +209,25 @@ def quantize_dynamic_range(model: Model, opts: WeightOptions | None = None
     return _finish(model), summary
 
 
-def quantize_float16(model: Model) -> tuple[Model, Summary]:
-    """Rewrite ``model`` (in place) with float16 constants + DEQUANTIZE."""
+def quantize_float16(model: Model, opts: WeightOptions | None = None
+                     ) -> tuple[Model, Summary]:
+    """Rewrite ``model`` (in place) with float16 constants + DEQUANTIZE. Constants read by an
+    op that ``opts`` keeps float stay float32."""
+    opts = opts or WeightOptions()
     check_not_quantized(model)
     summary = Summary()
     for sg in model.subgraphs:
         seen: dict[int, Tensor] = {}
+        kept = {id(t) for op in sg.operators if opts.keeps(op) for t in op.inputs
+                if t is not None}
         for op in list(sg.operators):
             kind = "float"
+            if opts.keeps(op):
+                summary.add(op, kind)
+                continue
             for t in op.inputs:
+                if t is not None and id(t) in kept:
+                    continue
                 if t is not None and t.data is not None and t.dtype == "float32":
                     seen.setdefault(id(t), t)
                     kind = "weight-only"

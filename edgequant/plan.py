@@ -48,6 +48,10 @@ class Config:
     per_channel: bool = True
     per_channel_dense: bool = True
     bias_dtype: str | None = None  # None: int32 for int8 activations, int64 for 16x8
+    # Selective quantization: op types ('CONV_2D') and tensor names (an op is kept float when
+    # any of its output tensors is named) that stay float in every mode.
+    keep_float_ops: frozenset[str] = frozenset()
+    keep_float_nodes: frozenset[str] = frozenset()
 
     @property
     def bias(self) -> str:
@@ -139,6 +143,11 @@ def _classify(model: Model, sg: Subgraph, i: int, op: Operator, stats: Stats, cf
     mod = op_registry.get(op.type)
     rule: Quant | None = getattr(mod, "QUANT", None)
     name = op.type if op.type != "CUSTOM" else f"CUSTOM ({op.custom_code})"
+    if op.type in cfg.keep_float_ops:
+        return OpPlan(op, sg, i, "float", f"kept float on request (op type {op.type})")
+    named = [t.name for t in op.outputs if t is not None and t.name in cfg.keep_float_nodes]
+    if named:
+        return OpPlan(op, sg, i, "float", f"kept float on request (tensor {named[0]!r})")
     if rule is None:
         return OpPlan(op, sg, i, "float", f"{name} has no integer kernel in LiteRT/edgequant")
     roles = [rule.input_role(k) for k in range(len(op.inputs))]
@@ -237,6 +246,10 @@ def make_plan(model: Model, stats: Stats, cfg: Config) -> Plan:
     for sg in model.subgraphs:
         for i, op in enumerate(sg.operators):
             plan.ops[id(op)] = _classify(model, sg, i, op, stats, cfg)
+    known = {t.name for sg in model.subgraphs for t in sg.all_tensors()}
+    unknown = sorted(cfg.keep_float_nodes - known)
+    if unknown:
+        raise ValueError(f"keep-float tensor name(s) not in the model: {unknown}")
     bad = [p for p in plan.ops.values() if p.kind == "float"]
     if bad and not cfg.fallback:
         lines = "\n".join(f"  - {p.where(model)}: {p.reason}" for p in bad)

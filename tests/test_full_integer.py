@@ -264,3 +264,38 @@ def test_already_quantized_model_is_refused() -> None:
     data, _ = _convert(_mlp(np.random.default_rng(12)))
     with pytest.raises(eq.ConversionError, match="already quantized"):
         _convert(load(data))
+
+
+@pytest.mark.parametrize("mode", ["int8", "16x8", "dynamic", "float16"])
+def test_keep_float_by_type_and_name(mode: str) -> None:
+    model = _mlp(np.random.default_rng(13))
+    conv = eq.TFLiteConverter.from_bytes(to_bytes(model))
+    conv.optimizations = [eq.Optimize.DEFAULT]
+    conv.min_elements_for_weights = 1
+    if mode in ("int8", "16x8"):
+        conv.representative_dataset = lambda: ([s] for s in _data())
+    if mode == "16x8":
+        conv.target_spec.supported_ops = {
+            eq.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8,
+            eq.OpsSet.TFLITE_BUILTINS}
+    if mode == "float16":
+        conv.target_spec.supported_types = [np.float16]
+    conv.denylisted_nodes = ["logits"]  # the second FULLY_CONNECTED
+    conv.denylisted_ops = ["SOFTMAX"]
+    m = load(conv.convert())
+    fcs = [op for op in m.main.operators if op.type == "FULLY_CONNECTED"]
+    soft = next(op for op in m.main.operators if op.type == "SOFTMAX")
+    w0 = fcs[0].inputs[1]  # the first FC is quantized, each mode its way
+    assert (w0.dtype, w0.data is None) == {"int8": ("int8", False), "16x8": ("int8", False),
+                                           "dynamic": ("int8", False),
+                                           "float16": ("float32", True)}[mode]
+    assert fcs[1].inputs[0].dtype == "float32" and fcs[1].inputs[1].dtype == "float32"
+    assert fcs[1].inputs[1].data is not None  # its weights stay a float constant
+    assert soft.inputs[0].dtype == "float32"
+    invoke_litert(to_bytes(m), [np.zeros((1, 8), np.float32)])
+
+
+def test_keep_float_unknown_name_is_an_error() -> None:
+    model = _mlp(np.random.default_rng(14))
+    with pytest.raises(eq.ConversionError, match="not in the model"):
+        _convert(model, denylisted_nodes=["nope"])
