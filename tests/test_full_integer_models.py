@@ -137,3 +137,29 @@ def test_quality_and_size_meet_tf(name: str, mode: str) -> None:
     assert cos >= tf_cos - 0.002, (cos, tf_cos)
     if top1 is not None:
         assert top1 >= tf_top1 - 0.005, (top1, tf_top1)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", ZOO + REAL)
+def test_xnnpack_profile_within_one_lsb_of_default_litert(name: str, mode: str) -> None:
+    """LiteRT's default path (XNNPACK delegate) against edgequant's 'xnnpack' profile: within
+    one step of the output's quantization (exact where XNNPACK and the profile agree)."""
+    data = _convert(name, mode)
+    model = load(data)
+    xs = _feed(model, _inputs(name)[1][:8])
+    shape = model.main.inputs[0].shape
+    runner = Runner(model, profile="xnnpack")
+    out_t = model.main.outputs[0]
+    # The integer output the model computes (before any final DEQUANTIZE) sets the step.
+    prod = model.main.producer(out_t)
+    q_t = prod.inputs[0] if prod is not None and prod.type == "DEQUANTIZE" else out_t
+    step = float(q_t.quantization.scale[0])
+    for x in xs:
+        x = x.reshape(shape)
+        ours = runner.run_subgraph(model.main, [x])[0]
+        it = invoke_litert(data, [x], "AUTO")
+        theirs = it.get_tensor(it.get_output_details()[0]["index"])
+        diff = np.abs(ours.astype(np.float64) - theirs.astype(np.float64))
+        if out_t.dtype != "float32":
+            diff = diff * step
+        assert diff.max() <= step * 1.001, (diff.max() / step)
