@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import ops as op_registry
 from . import qmath, versions
 from . import weights as wq
 from .ir import Model, Operator, QuantParams, Subgraph, Tensor
@@ -257,7 +258,13 @@ def set_io_types(model: Model, input_type: str, output_type: str) -> None:
                 sg.remove_op(other)
             sg.remove_op(quant[0])
             name = t.name
-            if len(readers) > len(quant):  # float readers remain: feed them a DEQUANTIZE
+            for op in readers:  # ops that only read the shape (SHAPE) take the int8 tensor
+                rule = getattr(op_registry.get(op.type), "QUANT", None)
+                if op not in quant and rule is not None and rule.outputs == KEEP and all(
+                        rule.input_role(i) == KEEP for i, x in enumerate(op.inputs) if x is t):
+                    op.inputs = [q if x is t else x for x in op.inputs]
+            readers = sg.consumers_of(t)
+            if readers:  # float readers remain: feed them a DEQUANTIZE
                 sg.operators.insert(0, make_op("DEQUANTIZE", [q], [t]))
                 t.name = f"{name}_dequantized"
             q.name = name
