@@ -1,4 +1,5 @@
-# make demo: create .venv, install edgequant, run the demo on bundled data.
+# make demo: create .venv, install edgequant, run the demo (every quantization mode on the
+# bundled MNIST-style model, one table).
 # make test: create .venv, install edgequant with its test extras, run the test suite.
 PYTHON ?= python3
 VENV := .venv
@@ -19,7 +20,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $(VENV)/.installed $@
 
 demo: $(VENV)/.installed
-	$(BIN)/edgequant inspect edgequant/data/mnist_cnn.tflite
+	$(BIN)/edgequant demo
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q

@@ -154,6 +154,37 @@ def _print_plan(plan) -> None:  # noqa: ANN001 - plan.Plan
             print(f"  float: {p.op.type} (op {p.index}): {p.reason}")
 
 
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate, format_table, to_json
+    from .samples import load_npz
+
+    arrays, labels = load_npz(args.data, load(args.models[0]))
+    if args.samples is not None:
+        if args.samples < 1:
+            raise EdgeQuantError(f"--samples must be at least 1, got {args.samples}")
+        arrays = [a[:args.samples] for a in arrays]
+        labels = None if labels is None else labels[:args.samples]
+    rows = evaluate(args.models[0], args.models[1:], arrays, labels, batch=args.batch,
+                    latency=not args.no_latency, litert=False if args.no_litert else None,
+                    profile=args.profile, progress=not args.quiet)
+    if args.json:
+        print(json.dumps(to_json(rows), indent=2))
+    else:
+        print(format_table(rows))
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import format_demo, run_demo
+
+    result = run_demo(args.out, samples=args.samples, latency=not args.no_latency,
+                      litert=False if args.no_litert else None, progress=not args.quiet)
+    print(format_demo(result))
+    if args.out:
+        print(f"models written to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="edgequant",
                                 description="TFLite post-training quantization without TensorFlow")
@@ -212,6 +243,38 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument("--no-per-channel-dense", action="store_true",
                       help="per-tensor weight scales for FULLY_CONNECTED only")
     conv.set_defaults(func=_cmd_convert)
+    # -q/--quiet is also accepted after these subcommands (SUPPRESS keeps the global value).
+    ev = sub.add_parser("evaluate", help="compare quantized models with their float model: "
+                        "size, accuracy, error, latency, op kinds")
+    ev.add_argument("models", nargs="+", metavar="MODEL",
+                    help="the float .tflite model first, then the models to compare with it")
+    ev.add_argument("--data", required=True, help="test .npz: one float array per input (by "
+                    "name) or 'x', samples on axis 0; labels in 'y' when present")
+    ev.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ev.add_argument("--samples", type=int, default=None, help="use the first N samples only")
+    ev.add_argument("--batch", type=int, default=32, help="samples per pass (dynamic-batch "
+                    "models only)")
+    ev.add_argument("--profile", choices=["reference", "optimized", "xnnpack"],
+                    default="reference", help="kernel arithmetic edgequant's interpreter "
+                    "reproduces (see 'run --help')")
+    ev.add_argument("--no-latency", action="store_true", help="skip the latency measurements")
+    ev.add_argument("--no-litert", action="store_true",
+                    help="do not time LiteRT even when ai-edge-litert is installed")
+    ev.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                    help="no progress bar")
+    ev.set_defaults(func=_cmd_evaluate)
+    demo = sub.add_parser("demo", help="TF's post-training quantization tutorial on the bundled "
+                          "MNIST-style model: every mode, one table")
+    demo.add_argument("--out", metavar="DIR", default=None,
+                      help="keep the converted models in DIR (default: a temporary directory)")
+    demo.add_argument("--samples", type=int, default=None,
+                      help="evaluate on the first N of the 397 test digits")
+    demo.add_argument("--no-latency", action="store_true", help="skip the latency measurements")
+    demo.add_argument("--no-litert", action="store_true",
+                      help="do not time LiteRT even when ai-edge-litert is installed")
+    demo.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                      help="no progress bar")
+    demo.set_defaults(func=_cmd_demo)
     return p
 
 
