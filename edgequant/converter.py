@@ -100,6 +100,22 @@ class TFLiteConverter:
     def from_bytes(cls, data: bytes) -> "TFLiteConverter":
         return cls(load(data))
 
+    @classmethod
+    def from_keras_model(cls, model: Any) -> "TFLiteConverter":
+        """A Keras 3 model (Sequential or functional, any backend) or a ``.keras`` file path,
+        lowered to float TFLite ops by edgequant itself (``edgequant.keras``): no TensorFlow."""
+        from .keras import keras_to_model
+        return cls(keras_to_model(model))
+
+    @classmethod
+    def from_saved_model(cls, saved_model_dir: str | os.PathLike,
+                         signature_keys: list[str] | None = None,
+                         tags: Any = None) -> "TFLiteConverter":
+        """A TensorFlow SavedModel: TensorFlow (when installed) makes the float model, edgequant
+        quantizes it. Without TensorFlow this raises ConversionError."""
+        from .keras import float_tflite_from_saved_model
+        return cls(load(float_tflite_from_saved_model(saved_model_dir, signature_keys, tags)))
+
     # -- mode inference ----------------------------------------------------------------------
     def _ops(self) -> set[str]:
         out = set()
