@@ -10,7 +10,7 @@ What LiteRT's ``lstm_eval.cc`` EvalHybrid reaches through ``tensor_utils`` on an
   the first 16-byte aligned address on go through the packet code 4 at a time (exp(x/2)^2
   with a degree-5 polynomial, no FMA: the wheel is built without EIGEN_VECTORIZE_FMA); the
   unaligned head and the last (size - head) % 4 values through the scalar code, which calls
-  ``std::exp`` -- the host libm's ``expf``, called here through ctypes (measured on
+  ``std::exp`` -- the host libm's ``expf``, called through ``edgequant.libm`` (measured on
   ai-edge-litert 2.3.0; glibc's expf is not correctly rounded, so float64 ``exp`` would
   miss about 1 value in 1600; the Python-level call is per value, but at most 6 values per
   row take that path). Which values take which path depends on where each gate's scratch
@@ -28,12 +28,9 @@ What LiteRT's ``lstm_eval.cc`` EvalHybrid reaches through ``tensor_utils`` on an
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-from collections.abc import Callable
-
 import numpy as np
 
+from ..libm import expf as libm_expf
 from ._base import OpContext
 from ._hybrid import _cached, _sse_wrap, quantize_asymmetric, quantize_symmetric
 
@@ -75,34 +72,6 @@ def _logistic_packet(x: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         out = (e / (F32(1) + e).astype(F32)).astype(F32)
     return np.where(zero, F32(0), out).astype(F32)
-
-
-def _load_expf() -> Callable[[float], float] | None:
-    name = ctypes.util.find_library("m")
-    if name is None:
-        return None
-    try:
-        fn = ctypes.CDLL(name).expf
-    except (OSError, AttributeError):
-        return None
-    fn.restype = ctypes.c_float
-    fn.argtypes = [ctypes.c_float]
-    return fn
-
-
-_EXPF = _load_expf()
-
-
-def libm_expf(x: np.ndarray) -> np.ndarray:
-    """float32 exp as ``std::exp(float)`` computes it in LiteRT: the host libm's expf (falls
-    back to the correctly rounded value where no C libm can be loaded)."""
-    x = np.asarray(x, F32)
-    if _EXPF is None:
-        with np.errstate(over="ignore"):
-            return np.exp(x.astype(np.float64)).astype(F32)
-    flat = x.ravel()
-    out = np.fromiter((_EXPF(float(v)) for v in flat), dtype=F32, count=flat.size)
-    return out.reshape(x.shape)
 
 
 def _logistic_scalar(x: np.ndarray) -> np.ndarray:

@@ -13,7 +13,8 @@ import numpy as np
 
 from ._base import Example, OpContext, randn
 from ._elementwise import has_quant_table, in_type, unary
-from ._intelementwise import abs_table, run_unary, unary_int_examples
+from ._intexamples import unary_int_examples
+from ._intunary import abs_table, run_unary
 from ._rules import ACT, Quant
 
 OP = "ABS"

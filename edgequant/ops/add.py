@@ -14,7 +14,7 @@ shift-and-saturating-add kernel that cannot broadcast (it aborts; we raise). An 
 small that the output multiplier reaches 1 aborts LiteRT too; we raise ValueError.
 LiteRT's default resolver hands int8 ADD to XNNPACK, whose integer arithmetic (21-bit
 multipliers on one shift, ties rounded up, ties-to-even activation bounds) differs from the
-reference by 1 LSB in rare outputs; ``profile='xnnpack'`` reproduces it (_intelementwise)."""
+reference by 1 LSB in rare outputs; ``profile='xnnpack'`` reproduces it (_intarith)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ import numpy as np
 
 from ._base import Example, OpContext, randn
 from ._elementwise import arithmetic, has_quant_table, in_type
-from ._intelementwise import add_sub_kernel, binary_int_examples, run_binary
+from ._intarith import add_sub_kernel, run_binary
+from ._intexamples import binary_int_examples
 from ._rules import ACT, Quant
 
 OP = "ADD"

@@ -20,7 +20,8 @@ import numpy as np
 
 from ._base import Example, OpContext, randn
 from ._elementwise import arithmetic, broadcast_over_4d
-from ._intelementwise import binary_int_examples, check_divisor, div_kernel, run_binary
+from ._intarith import check_divisor, div_kernel, run_binary
+from ._intexamples import binary_int_examples
 from ._rules import ACT, Quant
 
 OP = "DIV"

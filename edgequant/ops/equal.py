@@ -14,7 +14,8 @@ import numpy as np
 
 from ._base import OpContext
 from ._elementwise import EQUALITY_TYPES, compare, compare_examples, in_type
-from ._intelementwise import binary_int_examples, comparison_kernel, run_binary
+from ._intcompare import run_comparison
+from ._intexamples import binary_int_examples
 from ._rules import ACT, KEEP, Quant
 
 OP = "EQUAL"
@@ -29,9 +30,7 @@ QUANT = Quant(inputs=(ACT, ACT), outputs=KEEP, int16=True)
 
 
 def run_int(ctx: OpContext, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return run_binary(ctx, a, b,
-                      lambda c, dt: comparison_kernel(c, dt, np.equal, raw_int16=False),
-                      out=False)
+    return run_comparison(ctx, a, b, np.equal, raw_int16=False)
 
 
 def version(op) -> int:

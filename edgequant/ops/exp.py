@@ -13,7 +13,8 @@ import numpy as np
 
 from ._base import Example, OpContext, randn
 from ._elementwise import in_type, unary, via_double
-from ._intelementwise import exp_table, run_unary, unary_int_examples
+from ._intexamples import unary_int_examples
+from ._intunary import exp_table, run_unary
 from ._rules import ACT, Quant
 
 OP = "EXP"

@@ -25,8 +25,11 @@ import math
 import numpy as np
 
 from ..ir import Operator
-from . import _lut
 from ._base import Example, OpContext, randn
+from ._intactivations import gelu_approximate_f32, gelu_f32
+from ._intexamples import q_example
+from ._intparams import io_params, io_types
+from ._lut import code_table, every_code, lut_int8, lut_int16, lut_lookup_int16, run_table
 from ._nn import activation_version, erfc
 from ._rules import ELEMENTWISE
 
@@ -54,20 +57,19 @@ def run_float(ctx: OpContext, x: np.ndarray) -> np.ndarray:
 
 
 def _prepare(ctx: OpContext) -> dict:
-    t, _ = _lut.io_types(ctx, OP, ("int8", "int16"))
-    s_in, zp_in = _lut.per_tensor(ctx.op.inputs[0], OP, "input")
-    s_out, zp_out = _lut.per_tensor(ctx.op.outputs[0], OP, "output")
-    fn = _lut.gelu_approximate_f32 if ctx.options.get("approximate", False) else _lut.gelu_f32
+    t, _ = io_types(ctx, OP, ("int8", "int16"))
+    s_in, zp_in, s_out, zp_out = io_params(ctx, OP, t, int16_zero_points=False)
+    fn = gelu_approximate_f32 if ctx.options.get("approximate", False) else gelu_f32
     if t == "int16":
-        lut = _lut.lut_int16(fn, s_in, zp_in, s_out, zp_out)
-        return {"table": _lut.code_table(t, lambda c: _lut.lut_lookup_int16(c, lut))}
-    lut = _lut.lut_int8(fn, s_in, zp_in, s_out, zp_out)
-    return {"table": _lut.code_table(t, lambda c: lut[c + 128])}
+        lut = lut_int16(fn, s_in, zp_in, s_out, zp_out)
+        return {"table": code_table(t, lambda c: lut_lookup_int16(c, lut))}
+    lut = lut_int8(fn, s_in, zp_in, s_out, zp_out)
+    return {"table": code_table(t, lambda c: lut[c + 128])}
 
 
 def run_int(ctx: OpContext, x: np.ndarray) -> np.ndarray:
     # int16 too: the interpolation is evaluated once per code and looked up.
-    return _lut.apply_table(x, _lut.cached(ctx, lambda: _prepare(ctx))["table"])
+    return run_table(ctx, x, _prepare)
 
 
 def version(op: Operator) -> int:
@@ -95,16 +97,16 @@ EXAMPLES = [
 # random scales, batch > 1; s_in = 0.5, s_out = 1 makes the large-x outputs (GELU(x) = x)
 # exact rounding ties.
 EXAMPLES += [
-    lambda rng: _lut.q_example(rng, "int8", "int8", {"approximate": False}, in_range=(0.01, 0.1)),
-    lambda rng: _lut.q_example(rng, "int8", "int8 approximate", {"approximate": True},
+    lambda rng: q_example(rng, "int8", "int8", {"approximate": False}, in_range=(0.01, 0.1)),
+    lambda rng: q_example(rng, "int8", "int8 approximate", {"approximate": True},
                                in_range=(0.01, 0.1)),
-    lambda rng: _lut.q_example(rng, "int16", "int16", {"approximate": False},
+    lambda rng: q_example(rng, "int16", "int16", {"approximate": False},
                                in_range=(1e-4, 1e-3)),
-    lambda rng: _lut.q_example(rng, "int16", "int16 approximate every code",
-                               {"approximate": True}, x=_lut.every_code("int16", (2, 128, 256)),
+    lambda rng: q_example(rng, "int16", "int16 approximate every code",
+                               {"approximate": True}, x=every_code("int16", (2, 128, 256)),
                                in_range=(1e-4, 1e-3)),
-    Example([_lut.every_code("int8", (2, 4, 32))], {"approximate": False}, "int8 ties",
+    Example([every_code("int8", (2, 4, 32))], {"approximate": False}, "int8 ties",
             quant={"in0": (0.5, 0), "out0": (1.0, 0)}),
-    Example([_lut.every_code("int16", (2, 128, 256))], {"approximate": False},
+    Example([every_code("int16", (2, 128, 256))], {"approximate": False},
             "int16 asymmetric", quant={"in0": (0.0005, 100), "out0": (0.0004, -300)}),
 ]

@@ -16,7 +16,8 @@ import numpy as np
 
 from ._base import OpContext
 from ._elementwise import COMPARE_TYPES, compare, compare_examples, in_type
-from ._intelementwise import binary_int_examples, comparison_kernel, run_binary
+from ._intcompare import run_comparison
+from ._intexamples import binary_int_examples
 from ._rules import ACT, KEEP, Quant
 
 OP = "GREATER"
@@ -31,9 +32,7 @@ QUANT = Quant(inputs=(ACT, ACT), outputs=KEEP, int16=False)
 
 
 def run_int(ctx: OpContext, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return run_binary(ctx, a, b,
-                      lambda c, dt: comparison_kernel(c, dt, np.greater, raw_int16=True),
-                      out=False)
+    return run_comparison(ctx, a, b, np.greater, raw_int16=True)
 
 
 def version(op) -> int:

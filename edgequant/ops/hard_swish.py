@@ -16,8 +16,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Operator
-from . import _lut
 from ._base import Example, OpContext, randn
+from ._intactivations import hard_swish, hard_swish_prepare
+from ._intexamples import q_example
+from ._intparams import io_params, io_types
+from ._lut import code_table, every_code, run_table
 from ._rules import ACT, Quant
 
 OP = "HARD_SWISH"
@@ -32,16 +35,15 @@ def run_float(ctx: OpContext, x: np.ndarray) -> np.ndarray:
 
 
 def _prepare(ctx: OpContext) -> dict:
-    _lut.io_types(ctx, OP, ("int8",))
-    s_in, zp_in = _lut.per_tensor(ctx.op.inputs[0], OP, "input")
-    s_out, zp_out = _lut.per_tensor(ctx.op.outputs[0], OP, "output")
-    st = _lut.hard_swish_prepare(OP, s_in, zp_in, s_out, zp_out)
-    return {"table": _lut.code_table("int8", lambda c: _lut.hard_swish(c, st, -128, 127))}
+    io_types(ctx, OP, ("int8",))
+    s_in, zp_in, s_out, zp_out = io_params(ctx, OP, "int8")
+    st = hard_swish_prepare(OP, s_in, zp_in, s_out, zp_out)
+    return {"table": code_table("int8", lambda c: hard_swish(c, st, -128, 127))}
 
 
 def run_int(ctx: OpContext, x: np.ndarray) -> np.ndarray:
     # The kernel is evaluated once per code at prepare time and looked up.
-    return _lut.apply_table(x, _lut.cached(ctx, lambda: _prepare(ctx))["table"])
+    return run_table(ctx, x, _prepare)
 
 
 def version(op: Operator) -> int:
@@ -59,10 +61,10 @@ EXAMPLES = [
 # Integer kernel (int8 only): random scales on both sides of the reluish exponent's sign
 # change (s_in about 0.006), batch > 1; dyadic scales.
 EXAMPLES += [
-    lambda rng: _lut.q_example(rng, "int8", "int8 small scales", in_range=(1e-3, 5e-3)),
-    lambda rng: _lut.q_example(rng, "int8", "int8 large scales", in_range=(0.01, 2.0)),
-    lambda rng: _lut.q_example(rng, "int8", "int8 every code", x=_lut.every_code("int8", (4, 64)),
+    lambda rng: q_example(rng, "int8", "int8 small scales", in_range=(1e-3, 5e-3)),
+    lambda rng: q_example(rng, "int8", "int8 large scales", in_range=(0.01, 2.0)),
+    lambda rng: q_example(rng, "int8", "int8 every code", x=every_code("int8", (4, 64)),
                                in_range=(1e-3, 1.0)),
-    Example([_lut.every_code("int8", (2, 4, 32))], {}, "int8 dyadic",
+    Example([every_code("int8", (2, 4, 32))], {}, "int8 dyadic",
             quant={"in0": (0.0625, -10), "out0": (0.03125, 20)}),
 ]

@@ -15,8 +15,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Operator
-from . import _lut
 from ._base import Example, OpContext, randn
+from ._intexamples import q_example, rand_scale
+from ._intparams import cached, io_params, io_types
+from ._intsoftmax import l2_normalization_int8
 from ._nn import out_type
 from ._rules import ACT, FIXED, Quant
 
@@ -50,9 +52,8 @@ def _prepare(ctx: OpContext) -> dict:
     act = ctx.options.get("fused_activation_function", "NONE")
     if act not in ("NONE", 0):
         raise ValueError(f"{OP} supports no fused activation, got {act}")
-    _lut.io_types(ctx, OP, ("int8",))
-    _, zp_in = _lut.per_tensor(ctx.op.inputs[0], OP, "input")
-    s_out, zp_out = _lut.per_tensor(ctx.op.outputs[0], OP, "output")
+    io_types(ctx, OP, ("int8",))
+    _, zp_in, s_out, zp_out = io_params(ctx, OP, "int8")
     if s_out != np.float32(1 / 128) or zp_out != 0:
         raise ValueError(f"{OP}: int8 output must be quantized (1/128, 0), got "
                          f"({s_out}, {zp_out})")
@@ -62,8 +63,8 @@ def _prepare(ctx: OpContext) -> dict:
 def run_int(ctx: OpContext, x: np.ndarray) -> np.ndarray:
     if x.ndim == 0:
         raise ValueError(f"{OP} needs an input of rank >= 1")
-    st = _lut.cached(ctx, lambda: _prepare(ctx))
-    return _lut.l2_normalization_int8(x, st["zp_in"]).astype(np.int8)
+    st = cached(ctx, lambda: _prepare(ctx))
+    return l2_normalization_int8(x, st["zp_in"]).astype(np.int8)
 
 
 def version(op: Operator) -> int:
@@ -87,7 +88,7 @@ def _q_l2(rng: np.random.Generator, name: str, spread: int) -> Example:
     zp = int(rng.integers(-100, 101))
     shape = (int(rng.integers(2, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 40)))
     x = np.clip(zp + rng.integers(-spread, spread + 1, shape), -128, 127).astype(np.int8)
-    return _lut.q_example(rng, "int8", name, x=x, q_in=(_lut.rand_scale(rng, 1e-3, 1.0), zp),
+    return q_example(rng, "int8", name, x=x, q_in=(rand_scale(rng, 1e-3, 1.0), zp),
                           q_out=(1 / 128, 0))
 
 

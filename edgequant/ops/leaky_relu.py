@@ -19,10 +19,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..dtypes import qrange
 from ..ir import Operator
+from ..qmath import multiply_by_quantized_multiplier as mbqm
 from ..qmath import quantize_multiplier
-from . import _lut
 from ._base import Example, OpContext, randn
+from ._intexamples import q_example
+from ._intparams import io_params, io_types
+from ._lut import code_table, every_code, run_table
 from ._nn import activation_version
 from ._rules import ELEMENTWISE
 
@@ -37,13 +41,10 @@ def run_float(ctx: OpContext, x: np.ndarray) -> np.ndarray:
 
 
 def _prepare(ctx: OpContext) -> dict:
-    t, _ = _lut.io_types(ctx, OP, ("int8", "int16"))
-    s_in, zp_in = _lut.per_tensor(ctx.op.inputs[0], OP, "input")
-    s_out, zp_out = _lut.per_tensor(ctx.op.outputs[0], OP, "output")
-    if t == "int16":
-        _lut.zero_points_zero(OP, input=zp_in, output=zp_out)
+    t, _ = io_types(ctx, OP, ("int8", "int16"))
+    s_in, zp_in, s_out, zp_out = io_params(ctx, OP, t)
     alpha = np.float32(ctx.options.get("alpha", 0.0))
-    lo, hi = _lut.qrange(t)
+    lo, hi = qrange(t)
     xnn = _xnnpack_multipliers(s_in, s_out, alpha) if t == "int8" else None
     if xnn is not None and ctx.runner.profile == "xnnpack":
         def kernel(x: np.ndarray) -> np.ndarray:
@@ -57,12 +58,12 @@ def _prepare(ctx: OpContext) -> dict:
         def kernel(x: np.ndarray) -> np.ndarray:
             v = x - zp_in
             if signed:  # the optimized int16 kernel applies the signed multiplier as is
-                neg = _lut.mbqm(v, m_a, s_a)
+                neg = mbqm(v, m_a, s_a)
             else:
-                neg = _lut.mbqm(v, abs(m_a), s_a) * (-1 if m_a < 0 else 1)
-            return np.clip(zp_out + np.where(v >= 0, _lut.mbqm(v, m_id, s_id), neg), lo, hi)
+                neg = mbqm(v, abs(m_a), s_a) * (-1 if m_a < 0 else 1)
+            return np.clip(zp_out + np.where(v >= 0, mbqm(v, m_id, s_id), neg), lo, hi)
 
-    return {"table": _lut.code_table(t, kernel)}
+    return {"table": code_table(t, kernel)}
 
 
 def _xnnpack_multipliers(s_in: np.float32, s_out: np.float32, alpha: np.float32
@@ -83,7 +84,7 @@ def _xnnpack_multipliers(s_in: np.float32, s_out: np.float32, alpha: np.float32
 
 def run_int(ctx: OpContext, x: np.ndarray) -> np.ndarray:
     # The kernel is evaluated once per code at prepare time and looked up.
-    return _lut.apply_table(x, _lut.cached(ctx, lambda: _prepare(ctx))["table"])
+    return run_table(ctx, x, _prepare)
 
 
 def version(op: Operator) -> int:
@@ -102,15 +103,15 @@ EXAMPLES = [
 # Integer kernel: random scales and alphas (int8 and 16x8), batch > 1; exact ties with
 # s_in / s_out = 0.5 and alpha 0.375; a negative alpha (the sign-split multiply).
 EXAMPLES += [
-    lambda rng: _lut.q_example(rng, "int8", "int8", {"alpha": float(rng.uniform(0.01, 0.5))}),
-    lambda rng: _lut.q_example(rng, "int16", "int16", {"alpha": float(rng.uniform(0.01, 0.5))}),
-    lambda rng: _lut.q_example(rng, "int8", "int8 negative alpha",
+    lambda rng: q_example(rng, "int8", "int8", {"alpha": float(rng.uniform(0.01, 0.5))}),
+    lambda rng: q_example(rng, "int16", "int16", {"alpha": float(rng.uniform(0.01, 0.5))}),
+    lambda rng: q_example(rng, "int8", "int8 negative alpha",
                                {"alpha": float(rng.uniform(-2, -0.1))}),
-    lambda rng: _lut.q_example(rng, "int16", "int16 alpha above 1", {"alpha": 1.7}),
-    Example([_lut.every_code("int8", (2, 4, 32))], {"alpha": 0.375}, "int8 ties",
+    lambda rng: q_example(rng, "int16", "int16 alpha above 1", {"alpha": 1.7}),
+    Example([every_code("int8", (2, 4, 32))], {"alpha": 0.375}, "int8 ties",
             quant={"in0": (0.5, 7), "out0": (1.0, -3)}),
-    Example([_lut.every_code("int8", (4, 64))], {"alpha": -0.375}, "int8 ties negative alpha",
+    Example([every_code("int8", (4, 64))], {"alpha": -0.375}, "int8 ties negative alpha",
             quant={"in0": (0.5, -9), "out0": (1.0, 2)}),
-    Example([_lut.every_code("int16", (2, 128, 256))], {"alpha": 0.375}, "int16 ties",
+    Example([every_code("int16", (2, 128, 256))], {"alpha": 0.375}, "int16 ties",
             quant={"in0": (0.5, 0), "out0": (1.0, 0)}),
 ]

@@ -19,8 +19,16 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Operator
-from . import _lut
 from ._base import Example, OpContext, randn
+from ._intexamples import q_example
+from ._intparams import cached, io_params, io_types
+from ._intsoftmax import (
+    log_softmax_int8_reference,
+    log_softmax_optimized,
+    log_softmax_scaling,
+    softmax_float_table,
+)
+from ._lut import every_code
 from ._nn import activation_version
 from ._rules import ACT, FIXED, Quant
 
@@ -39,26 +47,25 @@ def run_float(ctx: OpContext, x: np.ndarray) -> np.ndarray:
 
 
 def _prepare(ctx: OpContext) -> dict:
-    _lut.io_types(ctx, OP, ("int8",))
-    s_in, _ = _lut.per_tensor(ctx.op.inputs[0], OP, "input")
-    s_out, zp_out = _lut.per_tensor(ctx.op.outputs[0], OP, "output")
+    io_types(ctx, OP, ("int8",))
+    s_in, _, s_out, zp_out = io_params(ctx, OP, "int8")
     if s_out != np.float32(16 / 256) or zp_out != 127:
         raise ValueError(f"{OP}: int8 output must be quantized (16/256, 127), got "
                          f"({s_out}, {zp_out})")
     if ctx.runner.profile != "reference":
-        return {"kind": "optimized", "table": _lut.softmax_float_table(s_in, np.float32(1)),
+        return {"kind": "optimized", "table": softmax_float_table(s_in, np.float32(1)),
                 "s_in": s_in, "s_out": s_out, "zp_out": zp_out}
-    return {"kind": "reference", **_lut.log_softmax_scaling(OP, float(s_in))}
+    return {"kind": "reference", **log_softmax_scaling(OP, float(s_in))}
 
 
 def run_int(ctx: OpContext, x: np.ndarray) -> np.ndarray:
     if x.ndim == 0:
         raise ValueError(f"{OP} needs an input of rank >= 1")
-    st = _lut.cached(ctx, lambda: _prepare(ctx))
+    st = cached(ctx, lambda: _prepare(ctx))
     if st["kind"] == "optimized":
-        out = _lut.log_softmax_optimized(x, st["table"], st["s_in"], st["s_out"], st["zp_out"])
+        out = log_softmax_optimized(x, st["table"], st["s_in"], st["s_out"], st["zp_out"])
     else:
-        out = _lut.log_softmax_int8_reference(x, st)
+        out = log_softmax_int8_reference(x, st)
     return out.astype(np.int8)
 
 
@@ -80,7 +87,7 @@ def _q_log_softmax(rng: np.random.Generator, name: str, depth: int | None = None
     depth = depth or int(rng.integers(2, 40))
     shape = (int(rng.integers(2, 4)), int(rng.integers(1, 4)), depth)
     x = (rng.integers(-128, 128, shape) // int(rng.choice([1, 4, 16]))).astype(np.int8)
-    return _lut.q_example(rng, "int8", name, x=x, q_out=(16 / 256, 127), in_range=(1e-3, 1.0))
+    return q_example(rng, "int8", name, x=x, q_out=(16 / 256, 127), in_range=(1e-3, 1.0))
 
 
 # Integer kernel (int8 only): random scales, batch > 1, long rows, a dyadic input scale.
@@ -88,6 +95,6 @@ EXAMPLES += [
     lambda rng: _q_log_softmax(rng, "int8"),
     lambda rng: _q_log_softmax(rng, "int8 long rows", depth=1000),
     lambda rng: _q_log_softmax(rng, "int8 single entry", depth=1),
-    Example([_lut.every_code("int8", (8, 32))], {}, "int8 dyadic",
+    Example([every_code("int8", (8, 32))], {}, "int8 dyadic",
             quant={"in0": (0.125, -5), "out0": (16 / 256, 127)}),
 ]

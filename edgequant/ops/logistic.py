@@ -26,8 +26,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Operator
-from . import _lut
 from ._base import Example, OpContext, randn
+from ._fixedpoint import logistic_int16_gemmlowp
+from ._intactivations import logistic_int16, sigmoid_f32, sigmoid_tanh_int16_prepare, sigmoid_xnn
+from ._intexamples import q_example
+from ._intparams import io_params, io_types
+from ._lut import code_table, every_code, lut_int8, run_table, xnn_lut_int8
 from ._nn import activation_version
 from ._rules import ACT, FIXED, Quant
 
@@ -51,29 +55,27 @@ def run_float(ctx: OpContext, x: np.ndarray) -> np.ndarray:
 
 
 def _prepare(ctx: OpContext) -> dict:
-    t, _ = _lut.io_types(ctx, OP, ("int8", "int16"))
-    s_in, zp_in = _lut.per_tensor(ctx.op.inputs[0], OP, "input")
-    s_out, zp_out = _lut.per_tensor(ctx.op.outputs[0], OP, "output")
+    t, _ = io_types(ctx, OP, ("int8", "int16"))
+    s_in, zp_in, s_out, zp_out = io_params(ctx, OP, t)
     if t == "int16":
-        _lut.zero_points_zero(OP, input=zp_in, output=zp_out)
         if s_out != np.float32(1 / 32768):
             raise ValueError(f"{OP}: int16 output scale must be exactly 1/32768, got {s_out}")
-        mult, shift = _lut.sigmoid_tanh_int16_prepare(OP, s_in, (0,))
+        mult, shift = sigmoid_tanh_int16_prepare(OP, s_in, (0,))
         if mult == 0 and ctx.runner.profile != "reference":
-            return {"table": _lut.code_table(t, _lut.logistic_int16_gemmlowp)}
-        return {"table": _lut.code_table(t, lambda c: _lut.logistic_int16(c, mult, shift))}
+            return {"table": code_table(t, logistic_int16_gemmlowp)}
+        return {"table": code_table(t, lambda c: logistic_int16(c, mult, shift))}
     if s_out != np.float32(1 / 256):
         raise ValueError(f"{OP}: int8 output scale must be exactly 1/256, got {s_out}")
     if ctx.runner.profile == "xnnpack":
-        table = _lut.xnn_lut_int8(_lut.sigmoid_xnn, s_in, zp_in, s_out, zp_out)
+        table = xnn_lut_int8(sigmoid_xnn, s_in, zp_in, s_out, zp_out)
     else:
-        table = _lut.lut_int8(_lut.sigmoid_f32, s_in, zp_in, s_out, zp_out)
-    return {"table": _lut.code_table(t, lambda c: table[c + 128])}
+        table = lut_int8(sigmoid_f32, s_in, zp_in, s_out, zp_out)
+    return {"table": code_table(t, lambda c: table[c + 128])}
 
 
 def run_int(ctx: OpContext, x: np.ndarray) -> np.ndarray:
     # int16 too: the fixed-point kernel is evaluated once per code and looked up.
-    return _lut.apply_table(x, _lut.cached(ctx, lambda: _prepare(ctx))["table"])
+    return run_table(ctx, x, _prepare)
 
 
 def version(op: Operator) -> int:
@@ -94,15 +96,15 @@ EXAMPLES = [
 # Integer kernel: int8 (table) and int16 (fixed point) over every code, random input scales,
 # batch > 1; the int16 power-of-two scale 2^-12 (multiplier 3) and a dyadic non-matching one.
 EXAMPLES += [
-    lambda rng: _lut.q_example(rng, "int8", "int8", q_out=(1 / 256, -128), in_range=(1e-3, 0.2)),
-    lambda rng: _lut.q_example(rng, "int8", "int8 every code", x=_lut.every_code("int8", (2, 128)),
+    lambda rng: q_example(rng, "int8", "int8", q_out=(1 / 256, -128), in_range=(1e-3, 0.2)),
+    lambda rng: q_example(rng, "int8", "int8 every code", x=every_code("int8", (2, 128)),
                                q_out=(1 / 256, -128), in_range=(1e-3, 0.2)),
-    lambda rng: _lut.q_example(rng, "int16", "int16", q_out=(1 / 32768, 0),
+    lambda rng: q_example(rng, "int16", "int16", q_out=(1 / 32768, 0),
                                in_range=(1e-5, 1e-3)),
-    Example([_lut.every_code("int16", (4, 128, 128))], {}, "int16 scale 2^-12",
+    Example([every_code("int16", (4, 128, 128))], {}, "int16 scale 2^-12",
             quant={"in0": (2.0**-12, 0), "out0": (1 / 32768, 0)}),
-    Example([_lut.every_code("int16", (4, 128, 128))], {}, "int16 scale 2^-10",
+    Example([every_code("int16", (4, 128, 128))], {}, "int16 scale 2^-10",
             quant={"in0": (2.0**-10, 0), "out0": (1 / 32768, 0)}),
-    Example([_lut.every_code("int8", (2, 4, 32))], {}, "int8 dyadic",
+    Example([every_code("int8", (2, 4, 32))], {}, "int8 dyadic",
             quant={"in0": (0.0625, 0), "out0": (1 / 256, -128)}),
 ]

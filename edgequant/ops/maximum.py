@@ -14,7 +14,7 @@ import numpy as np
 
 from ._base import Example, OpContext, randn
 from ._elementwise import MINMAX_TYPES, binary, maximum, minmax_version
-from ._intelementwise import shared_binary_examples
+from ._intexamples import shared_binary_examples
 from ._rules import SHARED, Quant
 
 OP = "MAXIMUM"

@@ -22,7 +22,8 @@ import numpy as np
 
 from ._base import Example, OpContext, randn
 from ._elementwise import arithmetic, binary, has_quant_table, in_type
-from ._intelementwise import binary_int_examples, mul_kernel, run_binary
+from ._intarith import mul_kernel, run_binary
+from ._intexamples import binary_int_examples
 from ._rules import ACT, Quant
 
 OP = "MUL"

@@ -28,11 +28,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..dtypes import qrange
 from ..ir import Operator
+from ..qmath import multiply_by_quantized_multiplier as mbqm
 from ..qmath import quantize_multiplier
-from . import _lut
 from ._base import Const, Example, OpContext, randn
 from ._conv import derived, scratch
+from ._intexamples import q_example, rand_scale
+from ._intparams import cached, io_types, per_tensor
+from ._lut import every_code
 from ._rules import ACT, WEIGHT, Quant
 
 OP = "PRELU"
@@ -96,21 +100,21 @@ def run_float(ctx: OpContext, x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 
 
 def _prepare(ctx: OpContext) -> dict:
-    t, _ = _lut.io_types(ctx, OP, ("int8", "int16"))
+    t, _ = io_types(ctx, OP, ("int8", "int16"))
     a = ctx.op.inputs[1]
     if a.dtype != "int8":
         raise TypeError(f"{OP}: a quantized {t} input needs an int8 alpha, got {a.dtype}")
-    s_in, zp_in = _lut.per_tensor(ctx.op.inputs[0], OP, "input")
-    s_a, zp_a = _lut.per_tensor(a, OP, "alpha")
-    s_out, zp_out = _lut.per_tensor(ctx.op.outputs[0], OP, "output")
+    s_in, zp_in = per_tensor(ctx.op.inputs[0], OP, "input")
+    s_a, zp_a = per_tensor(a, OP, "alpha")
+    s_out, zp_out = per_tensor(ctx.op.outputs[0], OP, "output")
     m1 = quantize_multiplier(float(s_in / s_out))
     m2 = quantize_multiplier(float(s_in * s_a / s_out))
-    lo, hi = _lut.qrange(t)
+    lo, hi = qrange(t)
 
     def kernel(x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
         v = np.asarray(x, dtype=np.int64) - zp_in
-        neg = _lut.mbqm(v * (np.asarray(alpha, dtype=np.int64) - zp_a), *m2)
-        return np.clip(np.where(v >= 0, _lut.mbqm(v, *m1), neg) + zp_out, lo, hi)
+        neg = mbqm(v * (np.asarray(alpha, dtype=np.int64) - zp_a), *m2)
+        return np.clip(np.where(v >= 0, mbqm(v, *m1), neg) + zp_out, lo, hi)
 
     st = {"dtype": np.dtype(t), "kernel": kernel, "table": None}
     if t == "int8":
@@ -125,7 +129,7 @@ def run_int(ctx: OpContext, x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     if np.broadcast_shapes(x.shape, alpha.shape) != x.shape:
         raise ValueError(f"{OP}: alpha {list(alpha.shape)} must broadcast into the input "
                          f"{list(x.shape)} (PRELU keeps the input shape)")
-    st = _lut.cached(ctx, lambda: _prepare(ctx))
+    st = cached(ctx, lambda: _prepare(ctx))
     if st["table"] is None:
         return st["kernel"](x, alpha).astype(st["dtype"])
     index = np.left_shift(np.asarray(x).view(np.uint8), 8, dtype=np.uint16)
@@ -171,13 +175,13 @@ def _q_prelu(rng: np.random.Generator, dtype: str, name: str, alpha_shape: tuple
     """A quantized PRELU example: a symmetric int8 alpha (as the converter quantizes it) or a
     run-time asymmetric one."""
     x_shape = (int(rng.integers(2, 4)), 3, 4, 5)
-    ex = _lut.q_example(rng, dtype, name, shape=x_shape)
+    ex = q_example(rng, dtype, name, shape=x_shape)
     if const:
         alpha = rng.integers(-127, 128, alpha_shape).astype(np.int8)
-        q_alpha = (_lut.rand_scale(rng, 1e-3, 0.05), 0)
+        q_alpha = (rand_scale(rng, 1e-3, 0.05), 0)
     else:
         alpha = rng.integers(-128, 128, alpha_shape).astype(np.int8)
-        q_alpha = (_lut.rand_scale(rng, 1e-3, 0.05), int(rng.integers(-20, 21)))
+        q_alpha = (rand_scale(rng, 1e-3, 0.05), int(rng.integers(-20, 21)))
     ex.inputs.append(Const(alpha) if const else alpha)
     ex.quant["in1"] = q_alpha
     return ex
@@ -191,7 +195,7 @@ EXAMPLES += [
     lambda rng: _q_prelu(rng, "int8", "int8 run-time alpha", (1, 1, 5), const=False),
     lambda rng: _q_prelu(rng, "int16", "int16 per-channel alpha", (1, 1, 5)),
     lambda rng: _q_prelu(rng, "int16", "int16 same-shape alpha", (1, 3, 4, 5)),
-    Example([_lut.every_code("int8", (2, 8, 16)),
+    Example([every_code("int8", (2, 8, 16)),
              Const(np.array([-127, -64, -3, 0, 1, 2, 5, 64, 100, 127, -1, -2, 3, 4, 6, 7],
                             np.int8))], {}, "int8 ties",
             quant={"in0": (0.5, 3), "in1": (0.25, 0), "out0": (1.0, -4)}),

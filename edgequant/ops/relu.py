@@ -11,8 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Operator
-from . import _lut
 from ._base import Example, OpContext, randn
+from ._intactivations import relu_x_prepare
+from ._intexamples import q_example
+from ._lut import every_code, run_table
 from ._nn import activation_version
 from ._rules import ELEMENTWISE
 
@@ -26,8 +28,7 @@ def run_float(ctx: OpContext, x: np.ndarray) -> np.ndarray:
 
 
 def run_int(ctx: OpContext, x: np.ndarray) -> np.ndarray:
-    st = _lut.cached(ctx, lambda: _lut.relu_x_prepare(ctx, OP, 0.0, None, ("int8", "int16")))
-    return _lut.apply_table(x, st["table"])
+    return run_table(ctx, x, lambda c: relu_x_prepare(c, OP, 0.0, None, ("int8", "int16")))
 
 
 def version(op: Operator) -> int:
@@ -45,12 +46,12 @@ EXAMPLES = [
 # Integer kernel: random scales (int8 and 16x8), batch > 1, several ranks; s_in / s_out = 0.375
 # puts every eighth code on an exact rounding tie.
 EXAMPLES += [
-    lambda rng: _lut.q_example(rng, "int8", "int8"),
-    lambda rng: _lut.q_example(rng, "int16", "int16"),
-    lambda rng: _lut.q_example(rng, "int8", "int8 5-D", shape=(2, 2, 3, 2, 4)),
-    lambda rng: _lut.q_example(rng, "int8", "int8 upscale", q_in=(0.5, -20), q_out=(0.01, -128)),
-    Example([_lut.every_code("int8", (2, 4, 32))], {}, "int8 ties",
+    lambda rng: q_example(rng, "int8", "int8"),
+    lambda rng: q_example(rng, "int16", "int16"),
+    lambda rng: q_example(rng, "int8", "int8 5-D", shape=(2, 2, 3, 2, 4)),
+    lambda rng: q_example(rng, "int8", "int8 upscale", q_in=(0.5, -20), q_out=(0.01, -128)),
+    Example([every_code("int8", (2, 4, 32))], {}, "int8 ties",
             quant={"in0": (0.375, -3), "out0": (1.0, 5)}),
-    Example([_lut.every_code("int16", (2, 128, 256))], {}, "int16 ties",
+    Example([every_code("int16", (2, 128, 256))], {}, "int16 ties",
             quant={"in0": (0.375, 0), "out0": (1.0, 0)}),
 ]

@@ -11,8 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Operator
-from . import _lut
 from ._base import Example, OpContext, randn
+from ._intactivations import relu_x_prepare
+from ._intexamples import q_example
+from ._lut import every_code, run_table
 from ._nn import activation_version
 from ._rules import ELEMENTWISE
 
@@ -26,8 +28,7 @@ def run_float(ctx: OpContext, x: np.ndarray) -> np.ndarray:
 
 
 def run_int(ctx: OpContext, x: np.ndarray) -> np.ndarray:
-    st = _lut.cached(ctx, lambda: _lut.relu_x_prepare(ctx, OP, 0.0, 6.0, ("int8", "int16")))
-    return _lut.apply_table(x, st["table"])
+    return run_table(ctx, x, lambda c: relu_x_prepare(c, OP, 0.0, 6.0, ("int8", "int16")))
 
 
 def version(op: Operator) -> int:
@@ -45,12 +46,12 @@ EXAMPLES = [
 # Integer kernel: random scales (int8 and 16x8), batch > 1; the upper bound 6 inside the range;
 # s_in / s_out = 0.375 for exact rounding ties.
 EXAMPLES += [
-    lambda rng: _lut.q_example(rng, "int8", "int8"),
-    lambda rng: _lut.q_example(rng, "int16", "int16", in_range=(1e-4, 1e-3)),
-    lambda rng: _lut.q_example(rng, "int8", "int8 bound inside", q_in=(0.1, 3),
+    lambda rng: q_example(rng, "int8", "int8"),
+    lambda rng: q_example(rng, "int16", "int16", in_range=(1e-4, 1e-3)),
+    lambda rng: q_example(rng, "int8", "int8 bound inside", q_in=(0.1, 3),
                                q_out=(0.0625, -128)),
-    Example([_lut.every_code("int8", (2, 8, 16))], {}, "int8 ties",
+    Example([every_code("int8", (2, 8, 16))], {}, "int8 ties",
             quant={"in0": (0.0234375, -7), "out0": (0.0625, -128)}),
-    Example([_lut.every_code("int16", (4, 64, 256))], {}, "int16 ties",
+    Example([every_code("int16", (4, 64, 256))], {}, "int16 ties",
             quant={"in0": (0.375 / 1024, 0), "out0": (1 / 1024, 0)}),
 ]

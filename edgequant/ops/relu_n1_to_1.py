@@ -10,8 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Operator
-from . import _lut
 from ._base import Example, OpContext, randn
+from ._intactivations import relu_x_prepare
+from ._intexamples import q_example
+from ._lut import every_code, run_table
 from ._rules import ACT, Quant
 
 OP = "RELU_N1_TO_1"
@@ -24,8 +26,7 @@ def run_float(ctx: OpContext, x: np.ndarray) -> np.ndarray:
 
 
 def run_int(ctx: OpContext, x: np.ndarray) -> np.ndarray:
-    st = _lut.cached(ctx, lambda: _lut.relu_x_prepare(ctx, OP, -1.0, 1.0, ("int8",)))
-    return _lut.apply_table(x, st["table"])
+    return run_table(ctx, x, lambda c: relu_x_prepare(c, OP, -1.0, 1.0, ("int8",)))
 
 
 def version(op: Operator) -> int:
@@ -43,8 +44,8 @@ EXAMPLES = [
 # Integer kernel (int8 only): random scales, batch > 1; bounds +-16 codes from the zero point
 # with s_in / s_out = 0.375 (exact rounding ties).
 EXAMPLES += [
-    lambda rng: _lut.q_example(rng, "int8", "int8", in_range=(2e-3, 0.05)),
-    lambda rng: _lut.q_example(rng, "int8", "int8 4-D", shape=(2, 3, 4, 5)),
-    Example([_lut.every_code("int8", (2, 2, 64))], {}, "int8 ties",
+    lambda rng: q_example(rng, "int8", "int8", in_range=(2e-3, 0.05)),
+    lambda rng: q_example(rng, "int8", "int8 4-D", shape=(2, 3, 4, 5)),
+    Example([every_code("int8", (2, 2, 64))], {}, "int8 ties",
             quant={"in0": (0.0234375, 10), "out0": (0.0625, -2)}),
 ]

@@ -15,7 +15,8 @@ import numpy as np
 
 from ._base import Example, OpContext
 from ._elementwise import in_type, unary
-from ._intelementwise import rsqrt_table, run_unary, unary_int_examples
+from ._intexamples import unary_int_examples
+from ._intunary import rsqrt_table, run_unary
 from ._rules import ACT, Quant
 
 OP = "RSQRT"

@@ -14,7 +14,7 @@ import numpy as np
 
 from ._base import Example, OpContext, randn
 from ._elementwise import in_type, select_common
-from ._intelementwise import select_examples
+from ._intexamples import select_examples
 from ._rules import KEEP, SHARED, Quant
 
 OP = "SELECT"

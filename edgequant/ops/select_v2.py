@@ -13,7 +13,7 @@ import numpy as np
 
 from ._base import Example, OpContext, randn
 from ._elementwise import broadcast_shape, in_type, select_common
-from ._intelementwise import select_examples
+from ._intexamples import select_examples
 from ._rules import KEEP, SHARED, Quant
 
 OP = "SELECT_V2"

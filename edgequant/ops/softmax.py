@@ -28,10 +28,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..dtypes import qrange
 from ..ir import Operator
 from ..qmath import quantize_multiplier
-from . import _lut
 from ._base import Example, OpContext, randn
+from ._intexamples import q_example
+from ._intparams import cached, io_params, io_types
+from ._intsoftmax import (
+    softmax_float_table,
+    softmax_int8_reference,
+    softmax_int16,
+    softmax_optimized,
+    softmax_scaling,
+)
+from ._lut import every_code
 from ._nn import activation_version
 from ._rules import ACT, FIXED, Quant
 
@@ -69,16 +79,14 @@ def _near(scale: np.float32, target: float) -> bool:
 
 
 def _prepare(ctx: OpContext) -> dict:
-    t_in, t_out = _lut.io_types(ctx, OP, ("int8", "int16"), same=False)
+    t_in, t_out = io_types(ctx, OP, ("int8", "int16"), same=False)
     allowed = {"int8": ("int8", "int16"), "int16": ("int16",)}[t_in]
     if t_out not in allowed:
         raise TypeError(f"{OP}: a {t_in} input needs output type {' or '.join(allowed)}, "
                         f"got {t_out}")
-    s_in, zp_in = _lut.per_tensor(ctx.op.inputs[0], OP, "input")
-    s_out, zp_out = _lut.per_tensor(ctx.op.outputs[0], OP, "output")
+    s_in, _, s_out, zp_out = io_params(ctx, OP, t_in)
     beta = np.float32(ctx.options.get("beta", 0.0))
     if t_in == "int16":
-        _lut.zero_points_zero(OP, input=zp_in, output=zp_out)
         if not _near(s_out, 1 / 32768):
             raise ValueError(f"{OP}: int16 output scale must be 1/32768, got {s_out}")
         mult, shift = quantize_multiplier(float(s_in * beta) / (10.0 / 65535.0))
@@ -86,11 +94,11 @@ def _prepare(ctx: OpContext) -> dict:
     if t_out == "int8" and (zp_out != -128 or not _near(s_out, 1 / 256)):
         raise ValueError(f"{OP}: int8 output must be quantized (1/256, -128), got "
                          f"({s_out}, {zp_out})")
-    lo, hi = _lut.qrange(t_out)
+    lo, hi = qrange(t_out)
     if ctx.runner.profile != "reference":
-        return {"kind": "optimized", "table": _lut.softmax_float_table(s_in, beta),
+        return {"kind": "optimized", "table": softmax_float_table(s_in, beta),
                 "s_out": s_out, "zp_out": zp_out, "lo": lo, "hi": hi, "dtype": t_out}
-    mult, shift, diff_min = _lut.softmax_scaling(OP, float(beta), float(s_in))
+    mult, shift, diff_min = softmax_scaling(OP, float(beta), float(s_in))
     return {"kind": "int8", "mult": mult, "shift": shift, "diff_min": diff_min,
             "bits": 16 if t_out == "int16" else 8, "dtype": t_out}
 
@@ -98,14 +106,14 @@ def _prepare(ctx: OpContext) -> dict:
 def run_int(ctx: OpContext, x: np.ndarray) -> np.ndarray:
     if x.ndim == 0:
         raise ValueError(f"{OP} needs an input of rank >= 1")
-    st = _lut.cached(ctx, lambda: _prepare(ctx))
+    st = cached(ctx, lambda: _prepare(ctx))
     if st["kind"] == "int16":
-        return _lut.softmax_int16(x, st["mult"], st["shift"]).astype(np.int16)
+        return softmax_int16(x, st["mult"], st["shift"]).astype(np.int16)
     if st["kind"] == "optimized":
-        out = _lut.softmax_optimized(x, st["table"], st["s_out"], st["zp_out"], st["lo"],
+        out = softmax_optimized(x, st["table"], st["s_out"], st["zp_out"], st["lo"],
                                      st["hi"])
     else:
-        out = _lut.softmax_int8_reference(x, st["mult"], st["shift"], st["diff_min"],
+        out = softmax_int8_reference(x, st["mult"], st["shift"], st["diff_min"],
                                           st["bits"])
     return out.astype(st["dtype"])
 
@@ -131,14 +139,14 @@ def _q_softmax(rng: np.random.Generator, dtype: str, name: str, beta: float,
     """Rows of codes spread over part of the range so that several entries matter."""
     depth = depth or int(rng.integers(2, 40))
     shape = (int(rng.integers(2, 4)), int(rng.integers(1, 4)), depth)
-    lo, hi = _lut.qrange(dtype)
+    lo, hi = qrange(dtype)
     x = (rng.integers(lo, hi + 1, shape) // int(rng.choice([1, 4, 16]))).astype(dtype)
     out_dtype = out_dtype or dtype
     q_out = {"int8": (1 / 256, -128), "int16": (1 / 32768, 0)}[out_dtype]
     if dtype == "int8" and out_dtype == "int16":
         q_out = (1 / 65536, -32768)
     in_range = (1e-3, 0.2) if dtype == "int8" else (1e-5, 1e-3)
-    return _lut.q_example(rng, dtype, name, {"beta": beta}, x=x, q_out=q_out,
+    return q_example(rng, dtype, name, {"beta": beta}, x=x, q_out=q_out,
                           out_dtype=out_dtype, in_range=in_range)
 
 
@@ -153,6 +161,6 @@ EXAMPLES += [
     lambda rng: _q_softmax(rng, "int16", "int16", 1.0),
     lambda rng: _q_softmax(rng, "int16", "int16 random beta", float(rng.uniform(0.2, 3.0)),
                            depth=300),
-    Example([_lut.every_code("int8", (8, 32))], {"beta": 1.0}, "int8 dyadic",
+    Example([every_code("int8", (8, 32))], {"beta": 1.0}, "int8 dyadic",
             quant={"in0": (0.0625, 0), "out0": (1 / 256, -128)}),
 ]

@@ -12,7 +12,8 @@ import numpy as np
 
 from ._base import Example, OpContext
 from ._elementwise import in_type, unary
-from ._intelementwise import run_unary, sqrt_table, unary_int_examples
+from ._intexamples import unary_int_examples
+from ._intunary import run_unary, sqrt_table
 from ._rules import ACT, Quant
 
 OP = "SQRT"

@@ -14,7 +14,8 @@ import numpy as np
 
 from ._base import Example, OpContext, randn
 from ._elementwise import binary, in_type
-from ._intelementwise import binary_int_examples, run_binary, squared_difference_kernel
+from ._intarith import run_binary, squared_difference_kernel
+from ._intexamples import binary_int_examples
 from ._rules import ACT, Quant
 
 OP = "SQUARED_DIFFERENCE"

@@ -21,7 +21,8 @@ import numpy as np
 
 from ._base import Example, OpContext, randn
 from ._elementwise import arithmetic, broadcast_over_4d, in_type, out_type
-from ._intelementwise import add_sub_kernel, binary_int_examples, run_binary
+from ._intarith import add_sub_kernel, run_binary
+from ._intexamples import binary_int_examples
 from ._rules import ACT, Quant
 
 OP = "SUB"

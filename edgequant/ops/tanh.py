@@ -22,8 +22,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Operator
-from . import _lut
 from ._base import Example, OpContext, randn
+from ._fixedpoint import tanh_int16_gemmlowp
+from ._intactivations import sigmoid_tanh_int16_prepare, tanh_f32, tanh_int16
+from ._intexamples import q_example
+from ._intparams import checked_log2, io_params, io_types
+from ._lut import code_table, every_code, lut_int8, run_table, xnn_lut_int8
 from ._nn import activation_version
 from ._rules import ACT, FIXED, Quant
 
@@ -39,26 +43,24 @@ def run_float(ctx: OpContext, x: np.ndarray) -> np.ndarray:
 
 
 def _prepare(ctx: OpContext) -> dict:
-    t, _ = _lut.io_types(ctx, OP, ("int8", "int16"))
-    s_in, zp_in = _lut.per_tensor(ctx.op.inputs[0], OP, "input")
-    s_out, zp_out = _lut.per_tensor(ctx.op.outputs[0], OP, "output")
+    t, _ = io_types(ctx, OP, ("int8", "int16"))
+    s_in, zp_in, s_out, zp_out = io_params(ctx, OP, t)
     if t == "int16":
-        _lut.zero_points_zero(OP, input=zp_in, output=zp_out)
-        pot, log2 = _lut.checked_log2(s_out)
+        pot, log2 = checked_log2(s_out)
         if not pot or log2 != -15:
             raise ValueError(f"{OP}: int16 output scale must be 2^-15, got {s_out}")
-        mult, shift = _lut.sigmoid_tanh_int16_prepare(OP, s_in, (0, 1))
+        mult, shift = sigmoid_tanh_int16_prepare(OP, s_in, (0, 1))
         if mult == 0 and ctx.runner.profile != "reference":
-            return {"table": _lut.code_table(t, lambda c: _lut.tanh_int16_gemmlowp(c, shift))}
-        return {"table": _lut.code_table(t, lambda c: _lut.tanh_int16(c, mult, shift))}
-    build = _lut.xnn_lut_int8 if ctx.runner.profile == "xnnpack" else _lut.lut_int8
-    table = build(_lut.tanh_f32, s_in, zp_in, s_out, zp_out)
-    return {"table": _lut.code_table(t, lambda c: table[c + 128])}
+            return {"table": code_table(t, lambda c: tanh_int16_gemmlowp(c, shift))}
+        return {"table": code_table(t, lambda c: tanh_int16(c, mult, shift))}
+    build = xnn_lut_int8 if ctx.runner.profile == "xnnpack" else lut_int8
+    table = build(tanh_f32, s_in, zp_in, s_out, zp_out)
+    return {"table": code_table(t, lambda c: table[c + 128])}
 
 
 def run_int(ctx: OpContext, x: np.ndarray) -> np.ndarray:
     # int16 too: the fixed-point kernel is evaluated once per code and looked up.
-    return _lut.apply_table(x, _lut.cached(ctx, lambda: _prepare(ctx))["table"])
+    return run_table(ctx, x, _prepare)
 
 
 def version(op: Operator) -> int:
@@ -77,17 +79,17 @@ EXAMPLES = [
 # with an unconventional output (ties at saturation: +-1 / 2.0); the int16 power-of-two scales
 # 2^-12 and 2^-11 (multipliers 3 and 6) and a non-matching one.
 EXAMPLES += [
-    lambda rng: _lut.q_example(rng, "int8", "int8", q_out=(1 / 128, 0), in_range=(1e-3, 0.2)),
-    lambda rng: _lut.q_example(rng, "int8", "int8 every code", x=_lut.every_code("int8", (2, 128)),
+    lambda rng: q_example(rng, "int8", "int8", q_out=(1 / 128, 0), in_range=(1e-3, 0.2)),
+    lambda rng: q_example(rng, "int8", "int8 every code", x=every_code("int8", (2, 128)),
                                q_out=(1 / 128, 0), in_range=(1e-3, 0.2)),
-    lambda rng: _lut.q_example(rng, "int16", "int16", q_out=(1 / 32768, 0),
+    lambda rng: q_example(rng, "int16", "int16", q_out=(1 / 32768, 0),
                                in_range=(1e-5, 1e-3)),
-    Example([_lut.every_code("int8", (2, 4, 32))], {}, "int8 output ties",
+    Example([every_code("int8", (2, 4, 32))], {}, "int8 output ties",
             quant={"in0": (0.25, 5), "out0": (2.0, 3)}),
-    Example([_lut.every_code("int16", (4, 128, 128))], {}, "int16 scale 2^-12",
+    Example([every_code("int16", (4, 128, 128))], {}, "int16 scale 2^-12",
             quant={"in0": (2.0**-12, 0), "out0": (1 / 32768, 0)}),
-    Example([_lut.every_code("int16", (4, 128, 128))], {}, "int16 scale 2^-11",
+    Example([every_code("int16", (4, 128, 128))], {}, "int16 scale 2^-11",
             quant={"in0": (2.0**-11, 0), "out0": (1 / 32768, 0)}),
-    Example([_lut.every_code("int16", (4, 128, 128))], {}, "int16 scale 2^-9",
+    Example([every_code("int16", (4, 128, 128))], {}, "int16 scale 2^-9",
             quant={"in0": (2.0**-9, 0), "out0": (1 / 32768, 0)}),
 ]
