@@ -346,3 +346,26 @@ def test_reference_vs_auto_rates(capsys: pytest.CaptureFixture) -> None:
         lines.append(f"{op} int8: reference != XNNPACK in {n}/{total} outputs, max {worst}")
     with capsys.disabled():
         print("\n" + "\n".join(lines))
+
+
+@pytest.mark.parametrize("shape", [(1, 5, 7), (3, 16), (2, 33, 3)])
+def test_int16_add_optimized_profile_matches_default_litert(shape: tuple[int, ...]) -> None:
+    """LiteRT's default path runs int16 ADD on its optimized kernel (NEON intrinsics emulated
+    with SSE, 16 lanes, vqrdmulh rounding) with the reference formula for the tail: the
+    optimized/xnnpack profiles follow it."""
+    from edgequant.ops import add
+    from edgequant.ops._base import Example
+    from edgequant.interpreter import Runner
+    from edgequant.tflite_io import to_bytes
+    from ophelpers import build, invoke_litert
+
+    rng = np.random.default_rng(len(shape))
+    a = rng.integers(-32768, 32767, shape).astype(np.int16)
+    b = rng.integers(-32768, 32767, shape).astype(np.int16)
+    ex = Example([a, b], {"pot_scale_int16": False}, "int16 add",
+                 quant={"in0": (3.1e-4, 0), "in1": (1.7e-4, 0), "out0": (4.3e-4, 0)})
+    model, feeds = build(add, ex)
+    for profile in ("optimized", "xnnpack"):
+        ours = Runner(model, profile=profile).run_subgraph(model.main, feeds)[0]
+        it = invoke_litert(to_bytes(model), feeds, "AUTO")
+        np.testing.assert_array_equal(ours, it.get_tensor(it.get_output_details()[0]["index"]))
