@@ -185,6 +185,30 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import build_report, summary_lines, write_report
+    from .samples import load_npz
+
+    model = load(args.model)
+    calib, _ = load_npz(args.data, model)
+    test = load_npz(args.test, model)[0] if args.test else None
+    for flag, v in (("--samples", args.samples), ("--search-samples", args.search_samples)):
+        if v is not None and v < 1:
+            raise EdgeQuantError(f"{flag} must be at least 1, got {v}")
+    if not 0.0 < args.target_cosine <= 1.0:
+        raise EdgeQuantError(f"--target-cosine must be in (0, 1], got {args.target_cosine}")
+    report = build_report(model, calib, args.mode, test=test, target=args.target_cosine,
+                          samples=args.samples, search_samples=args.search_samples,
+                          max_evals=args.max_evals, search=not args.no_search,
+                          latency=not args.no_latency, progress=not args.quiet,
+                          name=os.path.basename(args.model))
+    files = write_report(report, args.output, plots=not args.no_plots)
+    if not args.quiet:
+        print("\n".join(summary_lines(report)))
+        print(f"wrote {files['html']} and {files['json']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="edgequant",
                                 description="TFLite post-training quantization without TensorFlow")
@@ -275,6 +299,34 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
                       help="no progress bar")
     demo.set_defaults(func=_cmd_demo)
+    rep = sub.add_parser("report", help="per-layer quantization error, ops left float, weight "
+                         "outliers and a keep-float list meeting a target (HTML + JSON)")
+    rep.add_argument("model", help="a float .tflite file")
+    rep.add_argument("--data", required=True, metavar="CALIB.npz",
+                     help="calibration samples (one array per input, by name, or 'x'; samples "
+                     "on axis 0); also the evaluation data without --test")
+    rep.add_argument("--mode", choices=["int8", "int8-only", "16x8", "dynamic"], required=True,
+                     help="the quantization mode to examine")
+    rep.add_argument("--test", metavar="TEST.npz", default=None,
+                     help="evaluation samples for the errors and the target")
+    rep.add_argument("-o", "--output", required=True, metavar="DIR",
+                     help="directory for report.html, report.json and the plots")
+    rep.add_argument("--target-cosine", type=float, default=0.99,
+                     help="model-output cosine vs float that the keep-float list must reach "
+                     "(default 0.99)")
+    rep.add_argument("--samples", type=int, default=100,
+                     help="evaluation samples to use (default 100)")
+    rep.add_argument("--search-samples", type=int, default=32,
+                     help="samples per try in the keep-float search (default 32; the result "
+                     "is then checked on all evaluation samples)")
+    rep.add_argument("--max-evals", type=int, default=40,
+                     help="at most this many conversions in the keep-float search")
+    rep.add_argument("--no-search", action="store_true", help="skip the keep-float search")
+    rep.add_argument("--no-latency", action="store_true", help="skip the latency measurements")
+    rep.add_argument("--no-plots", action="store_true", help="tables only, even with matplotlib")
+    rep.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                     help="no progress on stderr, no summary")
+    rep.set_defaults(func=_cmd_report)
     return p
 
 
