@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 _HUGE = 3e38
@@ -64,7 +66,9 @@ class MovingAverageMinMax(MinMax):
             else x.reshape(1, -1)
         clean = np.where(np.abs(rows) <= _HUGE, rows, np.nan)
         self.bad += int(np.count_nonzero(np.isnan(clean)))
-        with np.errstate(invalid="ignore"), _quiet():
+        with warnings.catch_warnings():
+            # An all-NaN row is simply skipped below; nanmin would warn about it.
+            warnings.simplefilter("ignore", RuntimeWarning)
             lows = np.nanmin(clean, axis=1)
             highs = np.nanmax(clean, axis=1)
         for lo, hi in zip(lows, highs):
@@ -75,20 +79,6 @@ class MovingAverageMinMax(MinMax):
             else:
                 self.min = self.c * self.min + (1 - self.c) * float(lo)
                 self.max = self.c * self.max + (1 - self.c) * float(hi)
-
-
-class _quiet:
-    """Silence NumPy's all-NaN-slice RuntimeWarning (an all-NaN row is simply skipped)."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._w = warnings.catch_warnings()
-        self._w.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._w.__exit__(*exc)
 
 
 OBSERVERS = {"minmax": MinMax, "ema": MovingAverageMinMax}

@@ -124,20 +124,28 @@ class _Groups:
         return True
 
 
-def _is_float(t: Tensor | None) -> bool:
+def is_float(t: Tensor | None) -> bool:
     return t is not None and t.dtype == "float32"
+
+
+def _range(stats: Stats, t: Tensor) -> tuple[float, float] | None:
+    """The calibrated range of ``t``, or a constant's own range."""
+    rng = stats.range(t)
+    if rng is None and t.data is not None and t.data.size:
+        rng = (float(np.min(t.data)), float(np.max(t.data)))
+    return rng
 
 
 def _act(t: Tensor | None) -> bool:
     """A float tensor computed at run time (not a constant)."""
-    return _is_float(t) and t.data is None  # type: ignore[union-attr]
+    return is_float(t) and t.data is None  # type: ignore[union-attr]
 
 
 def _classify(model: Model, sg: Subgraph, i: int, op: Operator, stats: Stats, cfg: Config
               ) -> OpPlan:
     if op.type in FLOW_OPS:
         return OpPlan(op, sg, i, "flow")
-    floats = [t for t in [*op.inputs, *op.outputs] if _is_float(t)]
+    floats = [t for t in [*op.inputs, *op.outputs] if is_float(t)]
     if not floats:
         return OpPlan(op, sg, i, "other")
     mod = op_registry.get(op.type)
@@ -151,8 +159,8 @@ def _classify(model: Model, sg: Subgraph, i: int, op: Operator, stats: Stats, cf
     if rule is None:
         return OpPlan(op, sg, i, "float", f"{name} has no integer kernel in LiteRT/edgequant")
     roles = [rule.input_role(k) for k in range(len(op.inputs))]
-    float_roles = {r for r, t in zip(roles, op.inputs) if _is_float(t)}
-    if _is_float(op.outputs[0] if op.outputs else None):
+    float_roles = {r for r, t in zip(roles, op.inputs) if is_float(t)}
+    if is_float(op.outputs[0] if op.outputs else None):
         float_roles.add(rule.outputs)
     if float_roles <= {KEEP}:
         return OpPlan(op, sg, i, "neutral", rule=rule)
@@ -160,7 +168,7 @@ def _classify(model: Model, sg: Subgraph, i: int, op: Operator, stats: Stats, cf
     if not rule.supports(cfg.act_dtype):
         return OpPlan(op, sg, i, "float", f"LiteRT has no {kind_name} kernel for {name}")
     for k, (t, r) in enumerate(zip(op.inputs, roles)):
-        if r in (WEIGHT, BIAS) and _is_float(t) and t.data is None:  # type: ignore[union-attr]
+        if r in (WEIGHT, BIAS) and is_float(t) and t.data is None:  # type: ignore[union-attr]
             what = "weights" if r == WEIGHT else "bias"
             return OpPlan(op, sg, i, "float", f"its {what} (input {k}, {t.name!r}) are not "
                           "constant")
@@ -187,7 +195,7 @@ def _flow_links(op: Operator) -> list[list[Tensor]]:
     if op.type == "WHILE":
         cond, body = o.get("cond_subgraph_index"), o.get("body_subgraph_index")
         for k, t in enumerate(op.inputs):
-            if not _is_float(t):
+            if not is_float(t):
                 continue
             group = [t, op.outputs[k]]
             for g in (cond, body):
@@ -199,11 +207,11 @@ def _flow_links(op: Operator) -> list[list[Tensor]]:
     elif op.type == "IF":
         branches = [o.get("then_subgraph_index"), o.get("else_subgraph_index")]
         for k, t in enumerate(op.inputs[1:]):
-            if _is_float(t):
+            if is_float(t):
                 links.append([t] + [g.inputs[k] for g in branches
                                     if isinstance(g, Subgraph) and k < len(g.inputs)])
         for k, t in enumerate(op.outputs):
-            if _is_float(t):
+            if is_float(t):
                 links.append([t] + [g.outputs[k] for g in branches
                                     if isinstance(g, Subgraph) and k < len(g.outputs)])
     return links
@@ -218,7 +226,7 @@ def _split_shared_flow_constants(model: Model) -> None:
                 continue
             seen: set[int] = set()
             for k, t in enumerate(op.inputs):
-                if t is None or t.data is None or not _is_float(t):
+                if t is None or t.data is None or not is_float(t):
                     continue
                 if id(t) in seen:
                     copy = Tensor(name=f"{t.name}_{k}", shape=t.shape, dtype=t.dtype,
@@ -274,14 +282,14 @@ def make_plan(model: Model, stats: Stats, cfg: Config) -> Plan:
                 raise AssertionError(f"{p.op.type} declares FIXED outputs without "
                                      f"{cfg.act_dtype} parameters")
             for t in p.op.outputs:
-                if _is_float(t):
+                if is_float(t):
                     groups.set_fixed(add(t), (float(np.float32(spec[0])), int(spec[1])))
     for p in plan.ops.values():
         if p.kind == "int" and p.rule is not None:
             shared = [(k, t) for k, t in enumerate(p.op.inputs)
-                      if _is_float(t) and p.rule.input_role(k) == SHARED]
+                      if is_float(t) and p.rule.input_role(k) == SHARED]
             if p.rule.outputs == SHARED:
-                anchor = next((t for t in p.op.outputs if _is_float(t)), None)
+                anchor = next((t for t in p.op.outputs if is_float(t)), None)
             else:
                 anchor = shared[0][1] if shared else None
                 shared = shared[1:]
@@ -289,7 +297,7 @@ def make_plan(model: Model, stats: Stats, cfg: Config) -> Plan:
                 continue
             a = add(anchor)
             for t in p.op.outputs if p.rule.outputs == SHARED else []:
-                if _is_float(t) and t is not anchor:
+                if is_float(t) and t is not anchor:
                     groups.union(a, add(t))
             for k, t in shared:
                 if not groups.union(a, add(t)):
@@ -306,9 +314,7 @@ def make_plan(model: Model, stats: Stats, cfg: Config) -> Plan:
     ranges: dict[int, tuple[float, float]] = {}
     for tid, t in members.items():
         r = groups.find(tid)
-        rng = stats.range(t)
-        if rng is None and t.data is not None and t.data.size:
-            rng = (float(np.min(t.data)), float(np.max(t.data)))
+        rng = _range(stats, t)
         if rng is None:
             continue
         old = ranges.get(r)
@@ -334,10 +340,8 @@ def make_plan(model: Model, stats: Stats, cfg: Config) -> Plan:
         if p.kind not in ("int", "flow"):
             continue
         for t in [*p.op.inputs, *p.op.outputs]:
-            if _is_float(t) and id(t) not in plan.params and id(t) not in plan.float_groups:
-                rng = stats.range(t)
-                if rng is None and t.data is not None and t.data.size:
-                    rng = (float(np.min(t.data)), float(np.max(t.data)))
+            if is_float(t) and id(t) not in plan.params and id(t) not in plan.float_groups:
+                rng = _range(stats, t)
                 if rng is not None:
                     plan.params[id(t)] = act_params(*rng, cfg.act_dtype)
     return plan

@@ -24,7 +24,7 @@ from . import weights as wq
 from .ir import Model, Operator, QuantParams, Subgraph, Tensor
 from .ops._build import make_op
 from .ops._rules import ACT, BIAS, KEEP, SHARED, WEIGHT, Quant
-from .plan import Plan
+from .plan import Plan, is_float
 
 _INT_RANGE = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 
@@ -88,13 +88,10 @@ class _Rewriter:
             s_w = np.asarray(w.quantization.scale, np.float64)
         scale = (s_in * s_w).astype(np.float32)
         b = np.asarray(t.data, np.float64)
-        if scale.size > 1 and scale.size != b.size:
-            scale = np.full(b.size, scale[0], np.float32) if scale.size == 1 else scale
         lo, hi = _INT_RANGE[dtype]
-        # Quantize against the float32 scale actually stored, in double (UniformSupport.h).
-        q = qmath.round_half_away(b / scale.astype(np.float64).reshape(-1)
-                                  if scale.size > 1 else b / np.float64(scale[0]))
-        q = np.clip(q, lo, hi).astype(dtype)
+        # Quantize against the float32 scale actually stored, in double (UniformSupport.h);
+        # one scale per channel of the 1-D bias, or one for all.
+        q = np.clip(qmath.round_half_away(b / scale.astype(np.float64)), lo, hi).astype(dtype)
         qp = _qp(scale, np.zeros(scale.size, np.int64), 0)
         return _const_like(t, dtype, q, qp)
 
@@ -135,7 +132,7 @@ class _Rewriter:
         # are retyped.
         if not is_main:
             for k, t in enumerate(sg.inputs):
-                if _is_float(t) and id(t) in plan.params:
+                if is_float(t) and id(t) in plan.params:
                     sg.inputs[k] = self.produce(t)
         for op in sg.operators:
             p = plan.ops[id(op)]
@@ -143,25 +140,25 @@ class _Rewriter:
                 self.int_op(op, p.rule)
             elif p.kind == "flow":
                 for k, t in enumerate(op.inputs):
-                    if _is_float(t) and id(t) in plan.params:
+                    if is_float(t) and id(t) in plan.params:
                         op.inputs[k] = (self.const_act(t, plan.params[id(t)])
                                         if t.data is not None else self.get_twin(t))
-                    elif _is_float(t) and t.data is None:
+                    elif is_float(t) and t.data is None:
                         op.inputs[k] = self.get_float(t)
                 for k, t in enumerate(op.outputs):
-                    if _is_float(t) and id(t) in plan.params:
+                    if is_float(t) and id(t) in plan.params:
                         op.outputs[k] = self.produce(t)
             elif p.kind == "neutral":
                 for k, t in enumerate(op.inputs):
-                    if _is_float(t) and t.data is None and id(t) in self.twin:
+                    if is_float(t) and t.data is None and id(t) in self.twin:
                         op.inputs[k] = self.twin[id(t)]
             else:  # float or other
                 for k, t in enumerate(op.inputs):
-                    if _is_float(t) and t.data is None:
+                    if is_float(t) and t.data is None:
                         op.inputs[k] = self.get_float(t)
             self.new_ops.append(op)
         for k, t in enumerate(sg.outputs):
-            if not _is_float(t):
+            if not is_float(t):
                 continue
             if not is_main and id(t) in plan.params:
                 sg.outputs[k] = self.get_twin(t)
@@ -178,17 +175,17 @@ class _Rewriter:
                        and t is not None), None)
         act_q: QuantParams | None = None
         if act_in is not None:
-            act_q = plan.params[id(act_in)] if _is_float(act_in) else act_in.quantization
+            act_q = plan.params[id(act_in)] if is_float(act_in) else act_in.quantization
         weight_t: Tensor | None = None
         new_inputs: list[Tensor | None] = list(op.inputs)
         for k, (t, r) in enumerate(zip(op.inputs, roles)):
             if t is None or r == BIAS:
                 continue
             if r == WEIGHT:
-                if _is_float(t):
+                if is_float(t):
                     new_inputs[k] = self.weight(op, t, rule.weight_axis)
                 weight_t = new_inputs[k]
-            elif r in (ACT, SHARED) and _is_float(t):
+            elif r in (ACT, SHARED) and is_float(t):
                 src = (self.const_act(t, plan.params[id(t)]) if t.data is not None
                        else self.get_twin(t))
                 if (id(op), k) in plan.requant:
@@ -199,10 +196,10 @@ class _Rewriter:
                     self.new_ops.append(make_op("QUANTIZE", [src], [dst]))
                     src = dst
                 new_inputs[k] = src
-            elif r == KEEP and _is_float(t) and t.data is None and id(t) in self.twin:
+            elif r == KEEP and is_float(t) and t.data is None and id(t) in self.twin:
                 new_inputs[k] = self.twin[id(t)]
         for k, (t, r) in enumerate(zip(op.inputs, roles)):
-            if r == BIAS and t is not None and _is_float(t):
+            if r == BIAS and t is not None and is_float(t):
                 assert act_q is not None, f"{op.type}: bias without an activation input"
                 dtype = self.cfg.bias
                 if self.act == "int16" and dtype == "int32":
@@ -214,14 +211,10 @@ class _Rewriter:
                 new_inputs[k] = self.bias(t, act_q, weight_t, dtype)
         op.inputs = new_inputs
         for k, t in enumerate(op.outputs):
-            if _is_float(t):
+            if is_float(t):
                 op.outputs[k] = self.produce(t)
         for key, value in rule.set_options.get(self.act, {}).items():
             op.options[key] = value
-
-
-def _is_float(t: Tensor | None) -> bool:
-    return t is not None and t.dtype == "float32"
 
 
 def apply_plan(model: Model, plan: Plan) -> Model:
@@ -239,12 +232,22 @@ def _retarget_signatures(model: Model, old: Tensor, new: Tensor) -> None:
                     d[key] = new
 
 
+def _uint8_like(q: Tensor, name: str) -> Tensor:
+    """The uint8 form of int8 I/O tensor ``q`` (same scale, zero point + 128), taking the I/O
+    name; ``q`` is renamed ``<name>_int8``."""
+    qp = q.quantization
+    q.name = f"{name}_int8"
+    return Tensor(name=name, shape=q.shape, dtype="uint8",
+                  quantization=_qp(qp.scale, qp.zero_point + 128),
+                  shape_signature=q.shape_signature)
+
+
 def set_io_types(model: Model, input_type: str, output_type: str) -> None:
     """Make the main graph's float I/O integer (see module docstring)."""
     sg = model.main
     if input_type != "float32":
         for k, t in enumerate(list(sg.inputs)):
-            if not _is_float(t):
+            if not is_float(t):
                 continue
             readers = sg.consumers_of(t)
             quant = [op for op in readers if op.type == "QUANTIZE"
@@ -270,18 +273,14 @@ def set_io_types(model: Model, input_type: str, output_type: str) -> None:
             q.name = name
             new_in = q
             if input_type == "uint8":
-                qp = q.quantization
-                u = Tensor(name=name, shape=q.shape, dtype="uint8",
-                           quantization=_qp(qp.scale, qp.zero_point + 128),
-                           shape_signature=q.shape_signature)
-                q.name = f"{name}_int8"
+                u = _uint8_like(q, name)
                 sg.operators.insert(0, make_op("QUANTIZE", [u], [q]))
                 new_in = u
             sg.inputs[k] = new_in
             _retarget_signatures(model, t, new_in)
     if output_type != "float32":
         for k, t in enumerate(list(sg.outputs)):
-            if not _is_float(t):
+            if not is_float(t):
                 continue
             prod = sg.producer(t)
             if prod is None or prod.type != "DEQUANTIZE":
@@ -294,11 +293,7 @@ def set_io_types(model: Model, input_type: str, output_type: str) -> None:
             q.name = name
             new_out = q
             if output_type == "uint8":
-                qp = q.quantization
-                u = Tensor(name=name, shape=q.shape, dtype="uint8",
-                           quantization=_qp(qp.scale, qp.zero_point + 128),
-                           shape_signature=q.shape_signature)
-                q.name = f"{name}_int8"
+                u = _uint8_like(q, name)
                 sg.operators.append(make_op("QUANTIZE", [q], [u]))
                 new_out = u
             sg.outputs[k] = new_out
